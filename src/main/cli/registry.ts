@@ -1,0 +1,4 @@
+import type { CliCommand } from './command'
+
+// Every command, in the order `raftlab --help` lists them. Add one line per command.
+export const commands: CliCommand[] = []

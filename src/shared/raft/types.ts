@@ -174,3 +174,34 @@ export interface CoreStatus {
   nextIndex: Record<NodeId, number> | null
   matchIndex: Record<NodeId, number> | null
 }
+
+export interface RaftCoreOptions {
+  id: NodeId
+  /** Every other member of the cluster. */
+  peers: NodeId[]
+  config: RaftConfig
+  rng: Rng
+  /** What the node recovered from its disk. */
+  storage: LogStorage
+}
+
+/**
+ * One Raft server, as a pure state machine (created by `createRaftCore` in ./index).
+ * Inputs: tick, step, propose, readIndex, campaign. Output: ready() → advance().
+ */
+export interface RaftCore {
+  /** Advance logical time by one tick. */
+  tick(): void
+  /** Handle a message from a peer. */
+  step(message: RaftMessage): void
+  /** Append a client command if leader (§5.3). */
+  propose(command: ClientCommand): ProposeResult
+  /** Ask for a linearizable read; the answer arrives in Ready.reads or Ready.refusedReads. */
+  readIndex(requestId: number): void
+  /** Let the election timer fire now. */
+  campaign(): void
+  hasReady(): boolean
+  ready(): Ready
+  advance(ready: Ready): void
+  status(): CoreStatus
+}

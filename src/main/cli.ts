@@ -28,7 +28,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`raftlab: unknown command "${name}"\n\n${mainHelp()}\n`)
     return EXIT.usage
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  const asksHelp = command.hasSubcommands
+    ? rest[0] === '--help' || rest[0] === '-h' || rest.length === 0
+    : rest.includes('--help') || rest.includes('-h')
+  if (asksHelp) {
     process.stdout.write(command.help.trimEnd() + '\n')
     return EXIT.ok
   }

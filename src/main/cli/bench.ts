@@ -14,6 +14,7 @@ export const benches: BenchCommand[] = []
 export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'run a benchmark and print its figures',
+  hasSubcommands: true,
   get help() {
     return [
       'Usage: raftlab bench <name> [options]   (raftlab bench <name> --help)',

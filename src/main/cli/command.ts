@@ -9,6 +9,8 @@ export interface CliCommand {
   summary: string
   /** Full help: usage line, then every option. */
   help: string
+  /** Set when the command has subcommands that print their own `--help`. */
+  hasSubcommands?: boolean
   run(argv: string[]): Promise<number>
 }
 

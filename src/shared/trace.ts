@@ -186,6 +186,7 @@ export const traceEventSchema = z.discriminatedUnion('kind', [
     ...base,
     kind: z.literal('invoke'),
     client: z.string(),
+    /** Unique per client; for writes it is the `seq` the client sends, so an applied entry names its op. */
     opId: nonNeg,
     input: kvInputSchema
   }),

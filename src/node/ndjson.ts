@@ -1,0 +1,67 @@
+// NDJSON framing: one JSON object per line. A line longer than the limit is
+// reported instead of buffered, so a peer cannot make us hold unbounded memory.
+import type { Socket } from 'node:net'
+
+export class LineSplitter {
+  private parts: Buffer[] = []
+  private partBytes = 0
+  private overflowed = false
+
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly onLine: (line: string) => void,
+    private readonly onOversize: () => void
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.overflowed) return
+    let start = 0
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start)
+      if (nl < 0) break
+      const piece = chunk.subarray(start, nl)
+      if (this.partBytes + piece.length > this.maxLineBytes) return this.overflow()
+      const line =
+        this.partBytes === 0
+          ? piece.toString('utf8')
+          : Buffer.concat([...this.parts, piece]).toString('utf8')
+      this.parts = []
+      this.partBytes = 0
+      start = nl + 1
+      if (line.trim() !== '') this.onLine(line)
+      // The callback may have closed the stream.
+      if (this.overflowed) return
+    }
+    const rest = chunk.subarray(start)
+    if (rest.length === 0) return
+    if (this.partBytes + rest.length > this.maxLineBytes) return this.overflow()
+    this.parts.push(Buffer.from(rest))
+    this.partBytes += rest.length
+  }
+
+  /** Stop delivering lines (after an oversized one, or when the owner closes). */
+  stop(): void {
+    this.overflowed = true
+    this.parts = []
+    this.partBytes = 0
+  }
+
+  private overflow(): void {
+    this.stop()
+    this.onOversize()
+  }
+}
+
+/** Writes one frame; returns false when the socket's buffer is over its high-water mark. */
+export function writeFrame(socket: Socket, frame: unknown): boolean {
+  return socket.write(JSON.stringify(frame) + '\n')
+}
+
+/** Parses a line as JSON, or returns undefined. */
+export function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line) as unknown
+  } catch {
+    return undefined
+  }
+}

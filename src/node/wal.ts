@@ -10,8 +10,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { crc32 } from 'node:zlib'
 import { z } from 'zod'
-import { entrySchema } from '@shared/trace'
-import type { Entry, HardState, LogStorage } from '@shared/raft/types'
+import { entrySchema } from '../shared/trace'
+import type { Entry, HardState, LogStorage } from '../shared/raft/types'
 
 export const SEGMENT_MAGIC = Buffer.from('RAFTWAL1', 'latin1')
 export const RECORD_HEADER_BYTES = 12

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Entry } from '@shared/raft/types'
+import type { Entry } from '../../../src/shared/raft/types'
 import {
   RECORD_HEADER_BYTES,
   SEGMENT_MAGIC,

@@ -1,0 +1,192 @@
+// The experiment as the lab reports it: status snapshots and the trace, folded
+// into a Timeline. Views read the state through the replay store; this store
+// owns the LabApi connection and the commands.
+import { defineStore } from 'pinia'
+import { computed, markRaw, ref, shallowRef } from 'vue'
+import type {
+  LabApi,
+  LabCommandName,
+  LabEvent,
+  LabRequest,
+  LabResults,
+  LabStatus
+} from '@shared/lab-api'
+import type { TraceHeader } from '@shared/trace'
+import { Timeline, type TimelineOptions } from '@renderer/model/timeline'
+import { nodeIdsFor } from '@renderer/model/cluster-state'
+
+export type LabMode = 'real' | 'sim'
+
+export interface LabConnection {
+  real: LabApi | null
+  /** Created on first use: the simulator runs in a Web Worker. */
+  sim: (() => LabApi) | null
+}
+
+/** Called once per animation frame at most, so a burst of batches costs one re-render. */
+export type FrameScheduler = (callback: () => void) => void
+
+const defaultScheduler: FrameScheduler = (cb) => {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => cb())
+  else setTimeout(cb, 16)
+}
+
+export const useClusterStore = defineStore('cluster', () => {
+  const mode = ref<LabMode>('real')
+  const status = ref<LabStatus | null>(null)
+  const header = ref<TraceHeader | null>(null)
+  /** true when the trace on show was opened from a file rather than recorded live. */
+  const opened = ref(false)
+  const timeline = shallowRef(markRaw(new Timeline()))
+  /** Bumped whenever the timeline changed; views recompute from it. */
+  const version = ref(0)
+  const error = ref<string | null>(null)
+  const logLines = ref<{ level: 'info' | 'warn' | 'error'; message: string }[]>([])
+  /** Events received since connect, for the rate shown in the status bar. */
+  const received = ref(0)
+
+  const realApi = shallowRef<LabApi | null>(null)
+  const simApi = shallowRef<LabApi | null>(null)
+  let simFactory: (() => LabApi) | null = null
+  let unsubscribe: (() => void) | null = null
+  let scheduled = false
+  let scheduler: FrameScheduler = defaultScheduler
+  let timelineOptions: Partial<TimelineOptions> = {}
+
+  const api = computed<LabApi | null>(() => (mode.value === 'real' ? realApi.value : simApi.value))
+  const running = computed(() => status.value?.running ?? false)
+
+  function refresh(): void {
+    scheduled = false
+    version.value += 1
+  }
+
+  function scheduleRefresh(): void {
+    if (scheduled) return
+    scheduled = true
+    scheduler(refresh)
+  }
+
+  function resetTimeline(h: TraceHeader | null): void {
+    header.value = h
+    const ids = h ? nodeIdsFor(h.config.nodes) : (status.value?.nodes.map((n) => n.id) ?? [])
+    timeline.value = markRaw(new Timeline(ids, timelineOptions))
+    refresh()
+  }
+
+  function handle(event: LabEvent): void {
+    switch (event.type) {
+      case 'events':
+        if (event.replay !== opened.value) {
+          // A live batch after an opened trace (or vice versa) starts over.
+          opened.value = event.replay
+          resetTimeline(header.value)
+        }
+        timeline.value.append(event.events)
+        received.value += event.events.length
+        scheduleRefresh()
+        break
+      case 'status':
+        status.value = event.status
+        break
+      case 'reset':
+        opened.value = event.replay
+        resetTimeline(event.header)
+        break
+      case 'log':
+        logLines.value = [
+          ...logLines.value.slice(-99),
+          { level: event.level, message: event.message }
+        ]
+        break
+    }
+  }
+
+  function subscribe(): void {
+    unsubscribe?.()
+    unsubscribe = api.value ? api.value.onEvent(handle) : null
+  }
+
+  function connect(
+    conn: LabConnection,
+    options: { scheduler?: FrameScheduler; timeline?: Partial<TimelineOptions> } = {}
+  ): () => void {
+    realApi.value = conn.real
+    simFactory = conn.sim
+    simApi.value = null
+    scheduler = options.scheduler ?? defaultScheduler
+    timelineOptions = options.timeline ?? {}
+    mode.value = conn.real ? 'real' : 'sim'
+    if (mode.value === 'sim') simApi.value = simFactory?.() ?? null
+    subscribe()
+    if (api.value) void call('getStatus', {})
+    return () => {
+      unsubscribe?.()
+      unsubscribe = null
+    }
+  }
+
+  /** Call a command; a failure is shown to the student (error) rather than thrown. */
+  async function call<K extends LabCommandName>(
+    name: K,
+    request: LabRequest<K>
+  ): Promise<LabResults[K] | null> {
+    const target = api.value
+    if (!target) {
+      error.value =
+        mode.value === 'sim' ? 'The simulator is not available.' : 'Not connected to the lab.'
+      return null
+    }
+    try {
+      const method = target[name] as (r: LabRequest<K>) => Promise<LabResults[K]>
+      const result = await method(request)
+      error.value = null
+      if (isStatus(result)) status.value = result
+      return result
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e)
+      return null
+    }
+  }
+
+  /** Switch between real processes and the simulator; a running experiment is stopped first. */
+  async function setMode(next: LabMode): Promise<void> {
+    if (next === mode.value) return
+    if (running.value) await call('stopCluster', {})
+    if (next === 'sim' && !simApi.value) simApi.value = simFactory?.() ?? null
+    mode.value = next
+    status.value = null
+    opened.value = false
+    subscribe()
+    resetTimeline(null)
+    if (api.value) await call('getStatus', {})
+  }
+
+  function clearError(): void {
+    error.value = null
+  }
+
+  return {
+    mode,
+    status,
+    header,
+    opened,
+    timeline,
+    version,
+    error,
+    logLines,
+    received,
+    api,
+    running,
+    connect,
+    call,
+    setMode,
+    refresh,
+    clearError,
+    handle
+  }
+})
+
+function isStatus(x: unknown): x is LabStatus {
+  return typeof x === 'object' && x !== null && 'nodes' in x && 'running' in x && 'eventCount' in x
+}

@@ -1,5 +1,7 @@
 import type { CliCommand } from './command'
 import { benchCommand } from './bench'
+import { nodeCommand } from './node'
+import { clientCommand } from './client'
 
 // Every command, in the order `raftlab --help` lists them. Add one line per command.
-export const commands: CliCommand[] = [benchCommand]
+export const commands: CliCommand[] = [benchCommand, nodeCommand, clientCommand]

@@ -138,8 +138,9 @@ export const useClusterStore = defineStore('cluster', () => {
       return null
     }
     try {
-      const method = target[name] as (r: LabRequest<K>) => Promise<LabResults[K]>
-      const result = await method(request)
+      const method = target[name] as unknown as (r: LabRequest<K>) => Promise<LabResults[K]>
+      // Called on the api object: an adapter may be a class instance.
+      const result = await method.call(target, request)
       error.value = null
       if (isStatus(result)) status.value = result
       return result

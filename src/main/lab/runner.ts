@@ -1,0 +1,378 @@
+// The scenario runner: plays a parsed scenario's steps against a running
+// experiment, each at its time and/or when its condition holds, and records
+// every step in the trace. Expectations are judged afterwards from the trace
+// (./expectations), so a run and a later `raftlab check` agree.
+import type { NodeView } from '../../shared/lab-api'
+import type { LinkFault } from '../../shared/trace'
+import {
+  stepAction,
+  type Condition,
+  type Scenario,
+  type ScenarioStep,
+  type Selector,
+  type StepAction
+} from '../../shared/scenario'
+import type { Experiment } from './experiment'
+
+/** How often a `when` condition is looked at. */
+const POLL_MS = 20
+/** Operations of put/get/cas steps time out after this long. */
+const STEP_OP_TIMEOUT_MS = 2000
+
+export interface StepRecord {
+  /** 1-based, as in expect ranges. */
+  index: number
+  action: StepAction
+  text: string
+  /** ms since start when the action ran; null if it never ran. */
+  t: number | null
+  ok: boolean
+  message: string
+  nodes: string[]
+  /** The step took the then leader away (crash, pause, stop, wipe, isolate, partition away from a majority). */
+  disruptsLeader: boolean
+  /** Term of the leader when the step ran (0 if none). */
+  leaderTerm: number
+}
+
+export interface RunResult {
+  steps: StepRecord[]
+  /** Nodes each expect range is about, resolved when its first step ran. */
+  rangeNodes: Partial<Record<'no-commit-during' | 'available' | 'unavailable', string[]>>
+  endT: number
+  stopped: boolean
+}
+
+export interface RunnerHooks {
+  onStep?(step: StepRecord): void
+  /** Checked between steps and while waiting: true stops the run early. */
+  shouldStop?(): boolean
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+function describe(step: ScenarioStep): string {
+  const action = stepAction(step)
+  const arg = step[action]
+  return arg === true ? action : `${action} ${JSON.stringify(arg)}`
+}
+
+export class ScenarioRunner {
+  private readonly labels = new Map<string, string[]>()
+  private lastLeaderTerm = 0
+
+  constructor(
+    private readonly exp: Experiment,
+    private readonly scenario: Scenario,
+    private readonly hooks: RunnerHooks = {}
+  ) {}
+
+  private up(v: NodeView): boolean {
+    return v.status === 'running'
+  }
+
+  private pickRandom<T>(items: T[], count: number): T[] {
+    const pool = [...items]
+    const out: T[] = []
+    while (out.length < count && pool.length > 0) {
+      out.push(pool.splice(Math.floor(this.exp.rng() * pool.length), 1)[0] as T)
+    }
+    return out.sort()
+  }
+
+  /** Resolve a selector to node ids, among `pool` (default: every node). */
+  resolve(sel: Selector, pool?: string[]): string[] {
+    const views = this.exp.nodes().filter((v) => !pool || pool.includes(v.id))
+    const n = this.exp.config.nodes
+    const leader = this.exp.leader()
+    if (Array.isArray(sel)) return [...sel]
+    if (sel.startsWith('@')) {
+      const nodes = this.labels.get(sel.slice(1))
+      if (!nodes) throw new Error(`no earlier step has label: ${sel.slice(1)}`)
+      return nodes
+    }
+    if (/^n\d+$/.test(sel)) return [sel]
+    const running = views.filter((v) => this.up(v)).map((v) => v.id)
+    switch (sel) {
+      case 'leader':
+        if (!leader || (pool && !pool.includes(leader.id))) throw new Error('there is no leader')
+        return [leader.id]
+      case 'follower':
+      case 'followers': {
+        const followers = running.filter((id) => id !== leader?.id)
+        if (followers.length === 0) throw new Error('there is no running follower')
+        return sel === 'follower' ? this.pickRandom(followers, 1) : followers
+      }
+      case 'random':
+        if (running.length === 0) throw new Error('no node is running')
+        return this.pickRandom(running, 1)
+      case 'minority':
+        return this.pickRandom(
+          views.map((v) => v.id),
+          Math.floor((n - 1) / 2)
+        )
+      case 'majority':
+        return this.pickRandom(
+          views.map((v) => v.id),
+          Math.floor(n / 2) + 1
+        )
+      case 'all':
+        return views.map((v) => v.id)
+      case 'crashed':
+        return views
+          .filter((v) => v.status === 'crashed' || v.status === 'stopped' || v.status === 'exited')
+          .map((v) => v.id)
+      case 'paused':
+        return views.filter((v) => v.status === 'paused').map((v) => v.id)
+    }
+    throw new Error(`unknown selector ${String(sel)}`)
+  }
+
+  private holds(cond: Condition): boolean {
+    const leader = this.exp.leader()
+    if (typeof cond === 'object') return this.exp.nodes().some((v) => v.commitIndex >= cond.commit)
+    switch (cond) {
+      case 'leader':
+        return leader !== null
+      case 'no-leader':
+        return leader === null
+      case 'new-leader':
+        return leader !== null && leader.currentTerm > this.lastLeaderTerm
+      case 'caught-up':
+        return (
+          leader !== null &&
+          this.exp
+            .nodes()
+            .filter((v) => this.up(v))
+            .every((v) => v.lastApplied >= leader.commitIndex)
+        )
+    }
+  }
+
+  private async waitUntil(t: number): Promise<boolean> {
+    while (this.exp.now() < t) {
+      if (this.hooks.shouldStop?.()) return false
+      await sleep(Math.min(POLL_MS, t - this.exp.now()))
+    }
+    return true
+  }
+
+  async run(): Promise<RunResult> {
+    const { exp, scenario } = this
+    const result: RunResult = { steps: [], rangeNodes: {}, endT: 0, stopped: false }
+    exp.record({ kind: 'scenario', action: 'start', text: scenario.name })
+    if (scenario.workload) exp.startWorkload(scenario.workload)
+    for (const [i, step] of scenario.steps.entries()) {
+      const index = i + 1
+      const record: StepRecord = {
+        index,
+        action: stepAction(step),
+        text: describe(step),
+        t: null,
+        ok: false,
+        message: '',
+        nodes: [],
+        disruptsLeader: false,
+        leaderTerm: 0
+      }
+      result.steps.push(record)
+      if (step.at !== undefined && !(await this.waitUntil(step.at))) {
+        result.stopped = true
+        break
+      }
+      if (step.when !== undefined) {
+        const deadline = step.within !== undefined ? exp.now() + step.within : scenario.durationMs
+        while (!this.holds(step.when) && exp.now() < deadline && !this.hooks.shouldStop?.()) {
+          await sleep(POLL_MS)
+        }
+        if (this.hooks.shouldStop?.()) {
+          result.stopped = true
+          break
+        }
+        if (!this.holds(step.when)) {
+          record.message = `condition ${JSON.stringify(step.when)} did not hold in time`
+          exp.record({
+            kind: 'scenario',
+            action: 'step',
+            index,
+            text: `${record.text}: ${record.message}`,
+            ok: false
+          })
+          this.hooks.onStep?.(record)
+          continue
+        }
+      }
+      const leader = exp.leader()
+      record.leaderTerm = leader?.currentTerm ?? 0
+      record.t = exp.now()
+      try {
+        record.nodes = await this.execute(step)
+        record.ok = true
+        record.disruptsLeader = leader !== null && this.disrupts(record, leader.id)
+      } catch (err) {
+        record.message = (err as Error).message
+      }
+      if (step.label) this.labels.set(step.label, record.nodes)
+      this.resolveRanges(index, result)
+      this.lastLeaderTerm = Math.max(
+        this.lastLeaderTerm,
+        record.leaderTerm,
+        exp.leader()?.currentTerm ?? 0
+      )
+      exp.record({
+        kind: 'scenario',
+        action: 'step',
+        index,
+        text: record.message ? `${record.text}: ${record.message}` : record.text,
+        ok: record.ok
+      })
+      this.hooks.onStep?.(record)
+    }
+    if (!result.stopped && !(await this.waitUntil(scenario.durationMs))) result.stopped = true
+    await exp.stopWorkload()
+    result.endT = exp.now()
+    exp.record({ kind: 'scenario', action: 'end', text: scenario.name })
+    return result
+  }
+
+  private disrupts(record: StepRecord, leader: string): boolean {
+    if (record.action === 'restart-all') return true
+    const removing = ['crash', 'pause', 'stop', 'wipe', 'isolate', 'restart']
+    if (removing.includes(record.action)) return record.nodes.includes(leader)
+    if (record.action === 'partition') {
+      // The leader keeps its job only if its group is a majority.
+      const group = this.partitionGroups.find((g) => g.includes(leader)) ?? []
+      return group.length <= this.exp.config.nodes / 2
+    }
+    return false
+  }
+
+  private partitionGroups: string[][] = []
+
+  private async execute(step: ScenarioStep): Promise<string[]> {
+    const exp = this.exp
+    const nodeAction = async (
+      sel: Selector,
+      act: 'crash' | 'restart' | 'pause' | 'resume' | 'stop' | 'wipe' | 'timeout'
+    ): Promise<string[]> => {
+      const nodes = this.resolve(sel)
+      await Promise.all(nodes.map((n) => exp.nodeAction(n, act)))
+      return nodes
+    }
+    if (step.crash !== undefined) return nodeAction(step.crash, 'crash')
+    if (step.restart !== undefined) return nodeAction(step.restart, 'restart')
+    if (step.pause !== undefined) return nodeAction(step.pause, 'pause')
+    if (step.resume !== undefined) return nodeAction(step.resume, 'resume')
+    if (step.stop !== undefined) return nodeAction(step.stop, 'stop')
+    if (step.wipe !== undefined) return nodeAction(step.wipe, 'wipe')
+    if (step.timeout !== undefined) return nodeAction(step.timeout, 'timeout')
+    if (step['restart-all'] !== undefined) {
+      await exp.supervisor.restartAll()
+      return exp.supervisor.ids()
+    }
+    if (step.partition !== undefined) {
+      const all = exp.supervisor.ids()
+      const placed = new Set<string>()
+      const groups: string[][] = []
+      for (const g of step.partition) {
+        const free = all.filter((id) => !placed.has(id))
+        const members =
+          g === 'rest'
+            ? free
+            : [
+                ...new Set(
+                  g.flatMap((sel) =>
+                    this.resolve(
+                      sel,
+                      all.filter((id) => !placed.has(id))
+                    )
+                  )
+                )
+              ]
+        for (const m of members) {
+          if (placed.has(m)) throw new Error(`node ${m} is in two partition groups`)
+          placed.add(m)
+        }
+        if (members.length > 0) groups.push(members)
+      }
+      this.partitionGroups = groups
+      exp.network({ action: 'partition', groups })
+      return [...placed]
+    }
+    if (step.isolate !== undefined) {
+      const nodes = this.resolve(step.isolate)
+      for (const node of nodes) exp.network({ action: 'isolate', node })
+      return nodes
+    }
+    if (step.heal !== undefined) {
+      this.partitionGroups = []
+      exp.network({ action: 'heal' })
+      return []
+    }
+    if (step.loss !== undefined) return this.link(step.loss, { loss: step.loss.p })
+    if (step.duplicate !== undefined)
+      return this.link(step.duplicate, { duplicate: step.duplicate.p })
+    if (step.reorder !== undefined) return this.link(step.reorder, { reorder: step.reorder.p })
+    if (step.delay !== undefined)
+      return this.link(step.delay, { delayMs: step.delay.ms, jitterMs: step.delay.jitter })
+    if (step.put !== undefined)
+      return this.op({ op: 'put', key: step.put.key, value: step.put.value }, step.put.via)
+    if (step.get !== undefined) return this.op({ op: 'get', key: step.get.key }, step.get.via)
+    if (step.cas !== undefined)
+      return this.op(
+        { op: 'cas', key: step.cas.key, from: step.cas.from, to: step.cas.to },
+        step.cas.via
+      )
+    if (step.wait !== undefined) {
+      await this.waitUntil(exp.now() + step.wait)
+      return []
+    }
+    if (step.workload !== undefined) {
+      if (step.workload === 'stop') await exp.stopWorkload()
+      else if (this.scenario.workload) exp.startWorkload(this.scenario.workload)
+      else throw new Error('workload: start needs a workload: section')
+      return []
+    }
+    throw new Error('a step needs one action')
+  }
+
+  private link(
+    spec: { from: '*' | Selector; to: '*' | Selector },
+    fault: Partial<LinkFault>
+  ): string[] {
+    const froms = spec.from === '*' ? ['*'] : this.resolve(spec.from)
+    const tos = spec.to === '*' ? ['*'] : this.resolve(spec.to)
+    for (const from of froms)
+      for (const to of tos) if (from !== to) this.exp.network({ action: 'link', from, to, fault })
+    return [...froms, ...tos].filter((n) => n !== '*')
+  }
+
+  private async op(
+    input:
+      | { op: 'put'; key: string; value: string }
+      | { op: 'get'; key: string }
+      | { op: 'cas'; key: string; from: string | null; to: string },
+    via: string | undefined
+  ): Promise<string[]> {
+    const out = await this.exp.clientOp(input, STEP_OP_TIMEOUT_MS, via)
+    if (out.status !== 'ok')
+      throw new Error(
+        `${input.op} ${out.status === 'fail' ? 'failed' : 'timed out'}: ${out.error ?? ''}`
+      )
+    return via ? [via] : []
+  }
+
+  /** Expect ranges name their nodes when their first step runs (e.g. the leader at that moment). */
+  private resolveRanges(index: number, result: RunResult): void {
+    for (const k of ['no-commit-during', 'available', 'unavailable'] as const) {
+      const range = this.scenario.expect[k]
+      if (range && range.steps[0] === index) {
+        try {
+          result.rangeNodes[k] = range.nodes ? this.resolve(range.nodes) : this.exp.supervisor.ids()
+        } catch {
+          result.rangeNodes[k] = []
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Shared by the lab's integration tests: built entries, temp folders, and a
+// check that no process a test started is still alive.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { spawnSync } from 'node:child_process'
+
+export const ROOT = resolve(import.meta.dirname, '../../..')
+export const NODE_ENTRY = join(ROOT, 'out/main/node.js')
+export const CLI = join(ROOT, 'bin/raftlab.js')
+export const SCENARIOS = join(ROOT, 'resources/scenarios')
+
+const made: string[] = []
+
+export function tempDir(prefix = 'raftlab-lab-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix))
+  made.push(d)
+  return d
+}
+
+export function removeTempDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true })
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Pids of processes whose command line mentions `text` (e.g. a test's temp folder). */
+export function pidsMentioning(text: string): number[] {
+  const r = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.includes(text) && !l.includes('ps -eo'))
+    .map((l) => Number(l.trim().split(/\s+/)[0]))
+    .filter((p) => p !== process.pid)
+}
+
+/** SIGKILL whatever is left (a failed test must not leave nodes behind). */
+export function killMentioning(text: string): void {
+  for (const pid of pidsMentioning(text)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Wait until `cond` holds, polling; false if it did not within `ms`. */
+export async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (cond()) return true
+    await sleep(20)
+  }
+  return cond()
+}

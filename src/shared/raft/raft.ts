@@ -44,6 +44,8 @@ interface Progress {
   inflight: number[]
   /** matchIndex moved since the last heartbeat. */
   progressed: boolean
+  /** The commit index the follower can have learned from what was sent to it. */
+  commitSent: number
 }
 
 /** A ReadIndex read waiting for a majority to confirm leadership. */
@@ -322,7 +324,8 @@ class Raft implements RaftCore {
         state: 'probe',
         probeSent: false,
         inflight: [],
-        progressed: false
+        progressed: false,
+        commitSent: 0
       })
     }
     this.emitRole()
@@ -560,7 +563,7 @@ class Raft implements RaftCore {
    * when probing, up to maxInflight when replicating, each with at most
    * maxEntriesPerMessage entries.
    */
-  private sendAppends(peer: NodeId, evenIfEmpty = false): void {
+  private sendAppends(peer: NodeId): void {
     const pr = this.progress.get(peer)
     if (pr === undefined) return
     for (;;) {
@@ -570,8 +573,8 @@ class Raft implements RaftCore {
       const prevLogIndex = pr.nextIndex - 1
       const last = Math.min(this.log.lastIndex(), prevLogIndex + this.config.maxEntriesPerMessage)
       const entries = this.log.slice(pr.nextIndex, last)
-      if (entries.length === 0 && pr.state === 'replicate' && !evenIfEmpty) return
-      this.sendAppendEntries(peer, prevLogIndex, entries)
+      if (entries.length === 0 && pr.state === 'replicate') return
+      this.sendAppendEntries(peer, pr, prevLogIndex, entries)
       if (pr.state === 'probe') {
         pr.probeSent = true
         return
@@ -583,7 +586,15 @@ class Raft implements RaftCore {
     }
   }
 
-  private sendAppendEntries(peer: NodeId, prevLogIndex: number, entries: Entry[]): void {
+  private sendAppendEntries(
+    peer: NodeId,
+    pr: Progress,
+    prevLogIndex: number,
+    entries: Entry[]
+  ): void {
+    // §5.3: the follower commits up to min(leaderCommit, index of last new entry).
+    const lastNew = prevLogIndex + entries.length
+    pr.commitSent = Math.max(pr.commitSent, Math.min(this.log.commitIndex, lastNew))
     this.send({
       type: 'AppendEntries',
       from: this.id,
@@ -604,7 +615,18 @@ class Raft implements RaftCore {
    * never disturbs replication; it carries leaderCommit and the latest readCtx.
    */
   private broadcastHeartbeat(): void {
-    for (const [peer, pr] of this.progress) this.sendAppendEntries(peer, pr.matchIndex, [])
+    for (const [peer, pr] of this.progress) this.sendAppendEntries(peer, pr, pr.matchIndex, [])
+  }
+
+  /**
+   * Sends what `peer` lacks, and if that does not tell it the commit index it
+   * could now apply, a heartbeat that does (rather than waiting for the next one).
+   */
+  private sendAppendsAndCommit(peer: NodeId, pr: Progress): void {
+    this.sendAppends(peer)
+    if (Math.min(this.log.commitIndex, pr.matchIndex) > pr.commitSent) {
+      this.sendAppendEntries(peer, pr, pr.matchIndex, [])
+    }
   }
 
   /** Lost AppendEntries are resent from matchIndex+1 once a heartbeat interval passes without progress. */
@@ -643,6 +665,8 @@ class Raft implements RaftCore {
       pr.inflight = pr.inflight.filter((last) => last > m.matchIndex)
       pr.nextIndex = Math.max(pr.nextIndex, m.matchIndex + 1)
       if (this.maybeCommit()) return
+      this.sendAppendsAndCommit(m.from, pr)
+      return
     } else if (pr.state === 'probe' && m.matchIndex === pr.nextIndex - 1) {
       // The probe matched where the follower already was: start replicating from there.
       pr.state = 'replicate'
@@ -683,8 +707,7 @@ class Raft implements RaftCore {
     // which a later leader can still overwrite (Figure 8).
     if (this.log.term(n) !== this.currentTerm && !this.bugs.has('commit-old-term')) return false
     this.commitTo(n)
-    // Tell the followers at once rather than at the next heartbeat.
-    for (const peer of this.peers) this.sendAppends(peer, true)
+    for (const [peer, pr] of this.progress) this.sendAppendsAndCommit(peer, pr)
     if (this.log.term(n) === this.currentTerm) this.serveReadsAwaitingCommit()
     return true
   }

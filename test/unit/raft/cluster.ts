@@ -159,9 +159,9 @@ export class Cluster {
     return before - this.inFlight.length
   }
 
-  /** Advance every live node's clock by one tick, then deliver everything. */
-  tick(): void {
-    for (const n of this.nodes.values()) n.core?.tick()
+  /** Advance the clocks of the live nodes among `ids` by one tick, then deliver everything. */
+  tick(ids: NodeId[]): void {
+    for (const id of ids) this.node(id).core?.tick()
     this.deliver()
   }
 

@@ -28,7 +28,8 @@ describe('raft scenarios', () => {
       const runner = new Runner()
       const outputs = parsed.cases.map((c) => {
         try {
-          return c.commands.map((cmd) => runner.run(cmd)).join('\n')
+          const lines = c.commands.flatMap((cmd) => runner.run(cmd))
+          return lines.length > 0 ? lines.join('\n') : 'ok'
         } catch (e) {
           throw new Error(`${file}:${c.line}: ${(e as Error).message}`)
         }
@@ -49,20 +50,20 @@ class Runner {
   private seq = 0
   private requestId = 0
 
-  run(line: string): string {
+  /** Runs one command line; returns the events it caused and what it printed. */
+  run(line: string): string[] {
     const [cmd, ...args] = line.trim().split(/\s+/)
     if (cmd === 'start') {
       this.cluster = start(args)
       this.cluster.process()
       this.cluster.take()
-      return 'ok'
+      return []
     }
     const c = this.cluster
     if (c === null) throw new Error('start a cluster first')
     const extra = this.command(c, cmd ?? '', args)
     c.process()
-    const out = [...c.take(), ...extra]
-    return out.length > 0 ? out.join('\n') : 'ok'
+    return [...c.take(), ...extra]
   }
 
   /** Runs one command; returns lines to print after the events it caused. */
@@ -86,9 +87,18 @@ class Runner {
       case 'campaign':
         for (const id of args) c.core(id).campaign()
         return []
+      case 'elect': {
+        // Campaign and deliver everything, printing only the outcome (for setup).
+        const id = need(args[0], 'node')
+        c.core(id).campaign()
+        c.deliver()
+        c.take()
+        return [status(c, id)]
+      }
       case 'tick': {
-        const n = Number(args[0] ?? 1)
-        for (let i = 0; i < n; i++) c.tick()
+        // tick N [ids]: advance the clocks of all (or only the listed) nodes N times
+        const [n, ...ids] = args
+        for (let i = 0; i < Number(n ?? 1); i++) c.tick(ids.length > 0 ? ids : c.ids())
         return []
       }
       case 'stabilize':

@@ -187,6 +187,8 @@ export type LabEvent =
   | { type: 'status'; status: LabStatus }
   | { type: 'reset'; header: TraceHeader | null; replay: boolean }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** The desktop app's File › Open Scenario: show this file in the scenario editor. */
+  | { type: 'scenarioOpened'; path: string; text: string }
 
 /** The renderer's view of the lab: one method per command, plus the event stream. */
 export type LabApi = {

@@ -136,21 +136,24 @@ export class Cluster {
   }
 
   /**
-   * Deliver in-flight messages that `match` (all by default) until none is left
-   * that matches; messages across a partition or to a crashed node are lost.
+   * Deliver the in-flight messages that `match`, once each; messages across a
+   * partition or to a crashed node are lost. Returns how many were in flight.
    */
-  deliver(match: (m: RaftMessage) => boolean = () => true): void {
+  deliver(match: (m: RaftMessage) => boolean = () => true): number {
     this.process()
-    for (;;) {
-      const batch = this.inFlight.filter(match)
-      if (batch.length === 0) return
-      this.inFlight = this.inFlight.filter((m) => !match(m))
-      for (const m of batch) {
-        const core = this.nodes.get(m.to)?.core
-        if (core && this.connected(m.from, m.to)) core.step(m)
-      }
-      this.process()
+    const batch = this.inFlight.filter(match)
+    this.inFlight = this.inFlight.filter((m) => !match(m))
+    for (const m of batch) {
+      const core = this.nodes.get(m.to)?.core
+      if (core && this.connected(m.from, m.to)) core.step(m)
     }
+    this.process()
+    return batch.length
+  }
+
+  /** Deliver matching messages, and the ones they cause, until none is left. */
+  stabilize(match: (m: RaftMessage) => boolean = () => true): void {
+    while (this.deliver(match) > 0);
   }
 
   drop(match: (m: RaftMessage) => boolean): number {
@@ -162,7 +165,7 @@ export class Cluster {
   /** Advance the clocks of the live nodes among `ids` by one tick, then deliver everything. */
   tick(ids: NodeId[]): void {
     for (const id of ids) this.node(id).core?.tick()
-    this.deliver()
+    this.stabilize()
   }
 
   /** Output collected since the last call. */

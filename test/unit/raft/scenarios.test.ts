@@ -91,7 +91,7 @@ class Runner {
         // Campaign and deliver everything, printing only the outcome (for setup).
         const id = need(args[0], 'node')
         c.core(id).campaign()
-        c.deliver()
+        c.stabilize()
         c.take()
         return [status(c, id)]
       }
@@ -102,7 +102,7 @@ class Runner {
         return []
       }
       case 'stabilize':
-        c.deliver()
+        c.stabilize(matcher(args))
         return []
       case 'deliver':
         c.deliver(matcher(args))

@@ -44,6 +44,10 @@ export const useClusterStore = defineStore('cluster', () => {
   const logLines = ref<{ level: 'info' | 'warn' | 'error'; message: string }[]>([])
   /** Events received since connect, for the rate shown in the status bar. */
   const received = ref(0)
+  /** Simulation controls as last set (the status snapshot does not carry them). */
+  const sim = ref({ paused: false, speed: 1, seed: 1 })
+  /** A scenario file the app was asked to show (File › Open Scenario). */
+  const openedScenario = ref<{ path: string; text: string } | null>(null)
 
   const realApi = shallowRef<LabApi | null>(null)
   const simApi = shallowRef<LabApi | null>(null)
@@ -177,6 +181,8 @@ export const useClusterStore = defineStore('cluster', () => {
     error,
     logLines,
     received,
+    sim,
+    openedScenario,
     api,
     running,
     connect,

@@ -1,0 +1,34 @@
+// The renderer's LabApi: the desktop app's preload bridge when there is one, otherwise the
+// browser mode's WebSocket on the server that served this page, authenticated by the token in
+// the page's URL.
+import type { LabApi } from '@shared/lab-api'
+import { TOKEN_PARAM, WS_PATH } from '@shared/lab-transport'
+import { createWsLabApi } from './ws-lab-client'
+
+/** The WebSocket URL for a page served by `raftlab serve`, or null when its URL has no token. */
+export function labSocketUrl(location: {
+  protocol: string
+  host: string
+  search: string
+}): string | null {
+  const token = new URLSearchParams(location.search).get(TOKEN_PARAM)
+  if (!token) return null
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${scheme}//${location.host}${WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`
+}
+
+let api: LabApi | null | undefined
+
+/**
+ * null when neither is available (the page was opened without the token); the UI then says so.
+ * The same object is returned on every call.
+ */
+export function getLabApi(): LabApi | null {
+  if (api !== undefined) return api
+  if (window.raftlab) api = window.raftlab
+  else {
+    const url = labSocketUrl(window.location)
+    api = url === null ? null : createWsLabApi(url)
+  }
+  return api
+}

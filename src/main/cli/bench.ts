@@ -1,4 +1,5 @@
 import { EXIT, UsageError, type CliCommand } from './command'
+import { throughputBench } from './bench-throughput'
 
 /** A benchmark: `raftlab bench <name>`. Prints figures; never asserts wall-clock time. */
 export interface BenchCommand {
@@ -9,7 +10,7 @@ export interface BenchCommand {
 }
 
 // Every benchmark, one line each. `raftlab bench all` runs them in this order with defaults.
-export const benches: BenchCommand[] = []
+export const benches: BenchCommand[] = [throughputBench]
 
 export const benchCommand: CliCommand = {
   name: 'bench',

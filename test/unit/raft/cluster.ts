@@ -31,6 +31,10 @@ export class Cluster {
   private groups: NodeId[][] = []
   private readonly rng: () => number
   private lines: string[] = []
+  /** What any node applied at each index, and who led each term: to check Figure 3's properties. */
+  private readonly appliedAt = new Map<number, { term: number; node: NodeId }>()
+  private readonly leaderOf = new Map<number, NodeId>()
+  readonly violations: string[] = []
 
   constructor(
     size: number,
@@ -124,8 +128,11 @@ export class Cluster {
         const rd = core.ready()
         n.storage.save(rd) // 1. persist
         this.inFlight.push(...rd.messages) // 2. send
-        for (const e of rd.committed) n.kv.apply(e) // 3. apply
-        for (const ev of rd.events) this.narrate(n.id, ev)
+        for (const e of rd.committed) this.apply(n, e) // 3. apply
+        for (const ev of rd.events) {
+          this.check(n.id, ev)
+          this.narrate(n.id, ev)
+        }
         for (const r of rd.reads) this.say(`${n.id} read #${r.requestId} ok index=${r.index}`)
         for (const r of rd.refusedReads) {
           this.say(`${n.id} read #${r.requestId} refused, leader=${r.leaderHint ?? 'unknown'}`)
@@ -166,6 +173,26 @@ export class Cluster {
   tick(ids: NodeId[]): void {
     for (const id of ids) this.node(id).core?.tick()
     this.stabilize()
+  }
+
+  private apply(n: Node, e: Entry): void {
+    const first = this.appliedAt.get(e.index)
+    if (first === undefined) this.appliedAt.set(e.index, { term: e.term, node: n.id })
+    else if (first.term !== e.term) {
+      this.violations.push(
+        `State Machine Safety: ${first.node} applied index ${e.index} of term ${first.term}, ${n.id} of term ${e.term}`
+      )
+    }
+    n.kv.apply(e)
+  }
+
+  private check(id: NodeId, ev: CoreEvent): void {
+    if (ev.kind !== 'role' || ev.role !== 'leader') return
+    const other = this.leaderOf.get(ev.term)
+    if (other !== undefined && other !== id) {
+      this.violations.push(`Election Safety: ${other} and ${id} both lead term ${ev.term}`)
+    }
+    this.leaderOf.set(ev.term, id)
   }
 
   /** Output collected since the last call. */

@@ -1,6 +1,7 @@
 // PNG charts of bench results: Chart.js drawing on @napi-rs/canvas, in Node, no browser.
 import type { ChartConfiguration } from 'chart.js'
 import { histogram } from './stats'
+import { importAtRuntime } from './runtime-import'
 
 type ChartModule = typeof import('chart.js')
 type CanvasModule = typeof import('@napi-rs/canvas')
@@ -12,24 +13,10 @@ interface ChartKit {
 
 let kit: Promise<ChartKit> | undefined
 
-// Both are devDependencies loaded at run time: the names are held in variables so the
-// bundler leaves them to Node (the canvas package ships a native binary that cannot be bundled).
 async function loadChartKit(): Promise<ChartKit> {
-  const chartName = 'chart.js'
-  const canvasName = '@napi-rs/canvas'
-  const load = async <T>(name: string): Promise<T> => {
-    try {
-      return (await import(name)) as T
-    } catch (err) {
-      throw new Error(
-        `bench charts need the "${name}" package, which could not be loaded (${(err as Error).message}); ` +
-          'run `npm ci` in the Raft Lab checkout (it is a devDependency)'
-      )
-    }
-  }
   const [chartjs, canvas] = await Promise.all([
-    load<ChartModule>(chartName),
-    load<CanvasModule>(canvasName)
+    importAtRuntime<ChartModule>('chart.js', 'bench charts'),
+    importAtRuntime<CanvasModule>('@napi-rs/canvas', 'bench charts')
   ])
   chartjs.Chart.register(...chartjs.registerables)
   return { chartjs, canvas }

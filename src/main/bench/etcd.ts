@@ -10,20 +10,16 @@ import type { Etcd3, IOptions } from 'etcd3'
 import type { Cleanup } from './cleanup'
 import { freePorts } from './ports'
 import { sleep, waitFor } from './load'
+import { importAtRuntime } from './runtime-import'
 
 type Etcd3Module = typeof import('etcd3')
 
 let etcd3Module: Promise<Etcd3Module> | undefined
 
-/** etcd3 is a devDependency loaded at run time (its name in a variable keeps it out of the bundle). */
 export function loadEtcd3(): Promise<Etcd3Module> {
-  const name = 'etcd3'
-  etcd3Module ??= (import(name) as Promise<Etcd3Module>).catch((err: Error) => {
+  etcd3Module ??= importAtRuntime<Etcd3Module>('etcd3', '--vs etcd').catch((err: Error) => {
     etcd3Module = undefined
-    throw new Error(
-      `--vs etcd needs the npm package "etcd3", which could not be loaded (${err.message}); ` +
-        'run `npm ci` in the Raft Lab checkout (it is a devDependency)'
-    )
+    throw err
   })
   return etcd3Module
 }

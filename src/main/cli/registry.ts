@@ -2,6 +2,9 @@ import type { CliCommand } from './command'
 import { benchCommand } from './bench'
 import { nodeCommand } from './node'
 import { clientCommand } from './client'
+import { runCommand } from './run'
+import { checkCommand } from './check'
+import { gradeCommand } from './grade'
 
 // Every command, in the order `raftlab --help` lists them. Add one line per command.
-export const commands: CliCommand[] = [benchCommand, nodeCommand, clientCommand]
+export const commands: CliCommand[] = [benchCommand, nodeCommand, clientCommand, runCommand, checkCommand, gradeCommand]

@@ -8,6 +8,7 @@ import {
 } from '../../shared/check/linearizability'
 import { historyFromTrace } from '../../shared/check/history-formats'
 import type { CheckReport, PropertyResult } from '../../shared/lab-api'
+import type { History } from '../../shared/history'
 import type { ScenarioExpect } from '../../shared/scenario'
 import type { TraceEvent, TraceEventOf } from '../../shared/trace'
 import type { RunResult, StepRecord } from './runner'
@@ -20,6 +21,8 @@ export const RANGE_GRACE_MS = 150
 export interface TraceAnalysis {
   report: CheckReport
   lin: LinearizabilityResult | null
+  /** The client history the linearizability checker saw (op ids index it). */
+  history: History | null
   /** Why the history could not be checked (bad invoke/complete pairing). */
   historyError: string | null
 }
@@ -36,8 +39,10 @@ export function analyzeTrace(events: TraceEvent[]): TraceAnalysis {
   const safety: PropertyResult[] = checkSafety(events)
   let lin: LinearizabilityResult | null = null
   let historyError: string | null = null
+  let history: History | null = null
   try {
-    lin = checkLinearizability(historyFromTrace(events), { timeoutMs: LIN_TIMEOUT_MS })
+    history = historyFromTrace(events)
+    lin = checkLinearizability(history, { timeoutMs: LIN_TIMEOUT_MS })
   } catch (err) {
     historyError = (err as Error).message
   }
@@ -50,6 +55,7 @@ export function analyzeTrace(events: TraceEvent[]): TraceAnalysis {
       summary: summarize(events, historyError)
     },
     lin,
+    history,
     historyError
   }
 }
@@ -273,7 +279,7 @@ export function judge(
 
 function leaderWithin(limit: number, run: RunResult, events: TraceEvent[]): ExpectationResult {
   const checkpoints = [
-    { what: 'the start', t: 0, term: 0 },
+    { what: 'the start', t: run.startT, term: 0 },
     ...run.steps
       .filter((s) => s.disruptsLeader && s.t !== null)
       .map((s) => ({ what: `step ${s.index}`, t: s.t as number, term: s.leaderTerm }))

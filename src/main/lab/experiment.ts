@@ -212,8 +212,8 @@ export class Experiment {
     if (w) await w.stop()
   }
 
-  /** Stop everything and close the trace. Safe to call twice. */
-  async stop(): Promise<void> {
+  /** Stop clients and nodes; the trace stays open for verdicts. Safe to call twice. */
+  async stopProcesses(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     if (this.statusTimer) clearInterval(this.statusTimer)
@@ -222,6 +222,12 @@ export class Experiment {
     for (const c of this.pinned.values()) c.close()
     await this.supervisor.shutdown()
     this.proxy.close()
+    this.recorder.flush()
+  }
+
+  /** Stop everything and close the trace. Safe to call twice. */
+  async stop(): Promise<void> {
+    await this.stopProcesses()
     this.recorder.close()
   }
 }

@@ -39,6 +39,8 @@ export interface RunResult {
   steps: StepRecord[]
   /** Nodes each expect range is about, resolved when its first step ran. */
   rangeNodes: Partial<Record<'no-commit-during' | 'available' | 'unavailable', string[]>>
+  /** When the run began (every node listening): scenario times count from here. */
+  startT: number
   endT: number
   stopped: boolean
 }
@@ -159,7 +161,8 @@ export class ScenarioRunner {
 
   async run(): Promise<RunResult> {
     const { exp, scenario } = this
-    const result: RunResult = { steps: [], rangeNodes: {}, endT: 0, stopped: false }
+    const t0 = exp.now()
+    const result: RunResult = { steps: [], rangeNodes: {}, startT: t0, endT: 0, stopped: false }
     exp.record({ kind: 'scenario', action: 'start', text: scenario.name })
     if (scenario.workload) exp.startWorkload(scenario.workload)
     for (const [i, step] of scenario.steps.entries()) {
@@ -176,12 +179,13 @@ export class ScenarioRunner {
         leaderTerm: 0
       }
       result.steps.push(record)
-      if (step.at !== undefined && !(await this.waitUntil(step.at))) {
+      if (step.at !== undefined && !(await this.waitUntil(t0 + step.at))) {
         result.stopped = true
         break
       }
       if (step.when !== undefined) {
-        const deadline = step.within !== undefined ? exp.now() + step.within : scenario.durationMs
+        const deadline =
+          step.within !== undefined ? exp.now() + step.within : t0 + scenario.durationMs
         while (!this.holds(step.when) && exp.now() < deadline && !this.hooks.shouldStop?.()) {
           await sleep(POLL_MS)
         }
@@ -228,7 +232,7 @@ export class ScenarioRunner {
       })
       this.hooks.onStep?.(record)
     }
-    if (!result.stopped && !(await this.waitUntil(scenario.durationMs))) result.stopped = true
+    if (!result.stopped && !(await this.waitUntil(t0 + scenario.durationMs))) result.stopped = true
     await exp.stopWorkload()
     result.endT = exp.now()
     exp.record({ kind: 'scenario', action: 'end', text: scenario.name })

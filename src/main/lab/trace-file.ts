@@ -66,30 +66,46 @@ export interface LoadOptions {
 
 export async function loadTrace(path: string, opts: LoadOptions = {}): Promise<LoadedTrace> {
   const file = resolveTracePath(path)
-  const out: LoadedTrace = { path: file, header: null, events: [], problems: [], verify: null }
-  if (!existsSync(file)) {
-    out.problems.push({ line: null, message: `${file}: no such file` })
-    return out
-  }
+  if (!existsSync(file)) return failed(file, `${file}: no such file`)
   const size = statSync(file).size
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_TRACE_BYTES
-  if (size > maxBytes) {
-    out.problems.push({
-      line: null,
-      message: `${file}: ${size} bytes is over the limit of ${maxBytes}`
-    })
-    return out
-  }
-  const chain: TraceProblem[] = []
-  let prevH = ''
-  let lineNo = 0
-  const hAtLine = new Map<number, string>()
-  const manifest = opts.verify ? readManifest(file) : null
+  if (size > maxBytes)
+    return failed(file, `${file}: ${size} bytes is over the limit of ${maxBytes}`)
   const rl = createInterface({
     input: createReadStream(file, { encoding: 'utf8' }),
     crlfDelay: Infinity
   })
-  for await (const line of rl) {
+  return readLines(file, rl, opts.verify ? readManifest(file) : null, opts.verify ?? false)
+}
+
+/** A trace given as text (opened in the UI): no manifest, so truncation cannot be judged. */
+export async function loadTraceText(
+  text: string,
+  name: string,
+  opts: LoadOptions = {}
+): Promise<LoadedTrace> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_TRACE_BYTES
+  if (text.length > maxBytes)
+    return failed(name, `${name}: ${text.length} bytes is over the limit of ${maxBytes}`)
+  return readLines(name, text.split(/\r?\n/), null, opts.verify ?? false)
+}
+
+function failed(path: string, message: string): LoadedTrace {
+  return { path, header: null, events: [], problems: [{ line: null, message }], verify: null }
+}
+
+async function readLines(
+  file: string,
+  lines: AsyncIterable<string> | Iterable<string>,
+  manifest: Manifest | null,
+  verify: boolean
+): Promise<LoadedTrace> {
+  const out: LoadedTrace = { path: file, header: null, events: [], problems: [], verify: null }
+  const chain: TraceProblem[] = []
+  let prevH = ''
+  let lineNo = 0
+  const hAtLine = new Map<number, string>()
+  for await (const line of lines) {
     lineNo++
     if (line.length === 0) continue
     if (out.problems.length >= MAX_ERRORS) break
@@ -97,7 +113,7 @@ export async function loadTrace(path: string, opts: LoadOptions = {}): Promise<L
       out.problems.push({ line: lineNo, message: `line longer than ${MAX_LINE_BYTES} bytes` })
       continue
     }
-    if (opts.verify && chain.length < MAX_ERRORS) {
+    if (verify && chain.length < MAX_ERRORS) {
       const sealed = unsealLine(line)
       if (!sealed) {
         chain.push({ line: lineNo, message: 'no hash chain value (h) at the end of the line' })
@@ -143,7 +159,7 @@ export async function loadTrace(path: string, opts: LoadOptions = {}): Promise<L
     out.events.push(event.data)
   }
   if (lineNo === 0) out.problems.push({ line: null, message: `${file}: empty file` })
-  if (opts.verify) {
+  if (verify) {
     let completeness: VerifyResult['completeness'] = 'unknown'
     if (manifest) {
       if (lineNo < manifest.lines) {

@@ -91,6 +91,8 @@ class Raft implements RaftCore {
   private pendingReads: PendingRead[] = []
   /** Reads asked for before the leader committed an entry of its term. */
   private readsAwaitingCommit: number[] = []
+  /** A heartbeat round for the newest readCtx is due in the next Ready. */
+  private readRoundPending = false
 
   // Output, handed to the driver by ready().
   private messages: RaftMessage[] = []
@@ -184,6 +186,7 @@ class Raft implements RaftCore {
   hasReady(): boolean {
     return (
       this.appendsPending ||
+      this.readRoundPending ||
       this.messages.length > 0 ||
       this.events.length > 0 ||
       this.reads.length > 0 ||
@@ -199,6 +202,11 @@ class Raft implements RaftCore {
       // Proposals since the last Ready go out together (batching).
       this.appendsPending = false
       for (const peer of this.peers) this.sendAppends(peer)
+    }
+    if (this.readRoundPending) {
+      // Reads asked since the last Ready share one heartbeat round.
+      this.readRoundPending = false
+      this.broadcastHeartbeat()
     }
     const hs = this.hardState()
     let hardState: HardState | null = null
@@ -369,7 +377,7 @@ class Raft implements RaftCore {
   private stepFollower(m: RaftMessage): void {
     if (m.type !== 'AppendEntries') return
     // §5.2: a follower remains one while it receives valid RPCs from a leader.
-    this.electionElapsed = 0
+    this.resetElectionTimer()
     if (this.leader !== m.from) {
       this.leader = m.from
       this.emitRole()
@@ -725,10 +733,10 @@ class Raft implements RaftCore {
 
   /** Record commitIndex as the read index, then confirm leadership with a fresh heartbeat round. */
   private startReadRound(requestId: number): void {
-    this.readCtx++
+    if (!this.readRoundPending) this.readCtx++
     this.pendingReads.push({ requestId, index: this.log.commitIndex, readCtx: this.readCtx })
     if (this.peers.length === 0) this.serveConfirmedReads()
-    else this.broadcastHeartbeat()
+    else this.readRoundPending = true
   }
 
   private serveReadsAwaitingCommit(): void {
@@ -760,6 +768,7 @@ class Raft implements RaftCore {
     for (const requestId of ids) this.refusedReads.push({ requestId, leaderHint: this.leader })
     this.pendingReads = []
     this.readsAwaitingCommit = []
+    this.readRoundPending = false
   }
 
   // ---- Helpers ----

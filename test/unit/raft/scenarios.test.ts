@@ -113,7 +113,7 @@ class Runner {
         c.process()
         return c.inFlight.map(show)
       case 'propose':
-        c.propose(need(args[0], 'node'), this.clientCommand(args.slice(1)))
+        c.propose(nodeArg(c, args[0]), this.clientCommand(args.slice(1)))
         return []
       case 'read':
         c.core(need(args[0], 'node')).readIndex(++this.requestId)
@@ -209,6 +209,19 @@ function options(args: string[]): Record<string, string> {
 function need(v: string | undefined, what: string): string {
   if (v === undefined) throw new Error(`missing ${what}`)
   return v
+}
+
+/** A node id, or `leader`: the live leader of the highest term. */
+function nodeArg(c: Cluster, arg: string | undefined): string {
+  if (arg !== 'leader') return need(arg, 'node')
+  const leaders = c
+    .ids()
+    .flatMap((id) => {
+      const s = c.node(id).core?.status()
+      return s?.role === 'leader' ? [s] : []
+    })
+    .sort((a, b) => b.currentTerm - a.currentTerm)
+  return need(leaders[0]?.id, 'a leader (none is live)')
 }
 
 function pick(c: Cluster, args: string[]): string[] {

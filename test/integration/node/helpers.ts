@@ -7,6 +7,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import type { TraceEvent, UnstampedEvent } from '../../../src/shared/trace'
+import { RaftClient, type OpResult } from '../../../src/node/client'
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..')
 export const NODE_ENTRY = path.join(ROOT, 'out/main/node.js')
@@ -255,4 +256,42 @@ export class Cluster {
   async waitForLeader(timeoutMs = 15_000): Promise<NodeProcess> {
     return waitUntil('a leader', () => this.leader(), timeoutMs)
   }
+}
+
+/** A client that writes unique keys until stopped, recording invoke/complete events in the trace. */
+export async function writeLoop(
+  name: string,
+  addresses: string[],
+  trace: Trace,
+  acknowledged: Map<string, string>,
+  running: () => boolean,
+  /** Called right when a write is acknowledged (e.g. to crash the cluster at that instant). */
+  onAck: () => void = () => {}
+): Promise<number> {
+  const client = new RaftClient({ addresses, clientId: name, timeoutMs: 3000 })
+  let n = 0
+  try {
+    while (running()) {
+      const key = `${name}-${n}`
+      const value = `v${n}`
+      const opId = client.nextSeq
+      trace.add({ kind: 'invoke', client: name, opId, input: { op: 'put', key, value } })
+      const result: OpResult = await client.put(key, value)
+      trace.add({
+        kind: 'complete',
+        client: name,
+        opId,
+        status: result.status === 'ok' ? 'ok' : result.status === 'fail' ? 'fail' : 'info',
+        ...(result.status === 'ok' ? { output: result.output } : { error: result.error })
+      })
+      if (result.status === 'ok') {
+        acknowledged.set(key, value)
+        onAck()
+      }
+      n++
+    }
+  } finally {
+    client.close()
+  }
+  return n
 }

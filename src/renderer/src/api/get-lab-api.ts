@@ -1,21 +1,8 @@
 // The renderer's LabApi: the desktop app's preload bridge when there is one, otherwise the
 // browser mode's WebSocket on the server that served this page, authenticated by the token in
 // the page's URL.
-import type { LabApi } from '@shared/lab-api'
-import { TOKEN_PARAM, WS_PATH } from '@shared/lab-transport'
-import { createWsLabApi } from './ws-lab-client'
-
-/** The WebSocket URL for a page served by `raftlab serve`, or null when its URL has no token. */
-export function labSocketUrl(location: {
-  protocol: string
-  host: string
-  search: string
-}): string | null {
-  const token = new URLSearchParams(location.search).get(TOKEN_PARAM)
-  if (!token) return null
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  return `${scheme}//${location.host}${WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`
-}
+import type { LabApi } from '../../../shared/lab-api'
+import { createWsLabApi, labSocketUrl } from './ws-lab-client'
 
 let api: LabApi | null | undefined
 

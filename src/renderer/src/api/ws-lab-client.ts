@@ -2,9 +2,15 @@
 // id, answered by a reply with the same id; events arrive in batches. Calls made before the
 // socket opens wait for it; when the socket closes, pending and later calls fail with a message
 // that says what to do.
-import type { LabApi, LabCommandName, LabEvent } from '@shared/lab-api'
-import { LAB_COMMAND_NAMES } from '@shared/lab-channels'
-import type { LabReply, WsRequest, WsServerMessage } from '@shared/lab-transport'
+import type { LabApi, LabCommandName, LabEvent } from '../../../shared/lab-api'
+import { LAB_COMMAND_NAMES } from '../../../shared/lab-channels'
+import {
+  TOKEN_PARAM,
+  WS_PATH,
+  type LabReply,
+  type WsRequest,
+  type WsServerMessage
+} from '../../../shared/lab-transport'
 
 /** The subset of the DOM WebSocket this client uses (so Node's `ws` can stand in for it). */
 export interface WebSocketLike {
@@ -22,6 +28,18 @@ export type WsLabApi = LabApi & {
 }
 
 const OPEN = 1
+
+/** The WebSocket URL for a page served by `raftlab serve`, or null when its URL has no token. */
+export function labSocketUrl(location: {
+  protocol: string
+  host: string
+  search: string
+}): string | null {
+  const token = new URLSearchParams(location.search).get(TOKEN_PARAM)
+  if (!token) return null
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${scheme}//${location.host}${WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`
+}
 
 export function createWsLabApi(
   url: string,
@@ -93,8 +111,10 @@ export function createWsLabApi(
     ...commands,
     onEvent(listener: (event: LabEvent) => void) {
       listeners.add(listener)
-      return () => listeners.delete(listener)
+      return () => {
+        listeners.delete(listener)
+      }
     },
     close: () => socket.close(1000, 'closed by the page')
-  } as WsLabApi
+  } as unknown as WsLabApi
 }

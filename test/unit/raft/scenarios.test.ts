@@ -62,7 +62,9 @@ class Runner {
     const c = this.cluster
     if (c === null) throw new Error('start a cluster first')
     const extra = this.command(c, cmd ?? '', args)
-    c.process()
+    // Proposals and reads wait for the next command that runs the Ready loop, so
+    // several of them in a row go out together (as between two Readys of a driver).
+    if (cmd !== 'propose' && cmd !== 'read') c.process()
     return [...c.take(), ...extra]
   }
 
@@ -107,8 +109,14 @@ class Runner {
       case 'deliver':
         c.deliver(matcher(args))
         return []
-      case 'drop':
-        return [`dropped ${c.drop(matcher(args))}`]
+      case 'drop': {
+        // drop [first] filters: lose the matching in-flight messages (or only the oldest)
+        if (args[0] !== 'first') return [`dropped ${c.drop(matcher(args))}`]
+        const match = matcher(args.slice(1))
+        const i = c.inFlight.findIndex(match)
+        if (i < 0) throw new Error('drop first: no such message in flight')
+        return [`dropped ${show(c.inFlight.splice(i, 1)[0] as RaftMessage)}`]
+      }
       case 'msgs':
         c.process()
         return c.inFlight.map(show)

@@ -70,10 +70,14 @@ const delayFault = z.union([
 ])
 const kvValue = z.string().max(65_536)
 const key = z.string().min(1).max(256)
+/** Send the operation to this node first (one node: nN, @label, leader, follower or random). */
 const via = {
   via: z
-    .string()
-    .regex(/^n[1-9]$/)
+    .union([
+      z.enum(['leader', 'follower', 'random']),
+      z.string().regex(/^n[1-9]$/, 'expected a node id n1…n9'),
+      z.string().regex(/^@[A-Za-z][\w-]*$/, 'expected a label such as @old-leader')
+    ])
     .optional()
 }
 

@@ -88,7 +88,7 @@ export const runCommand: CliCommand = {
         shouldStop: () => stop,
         onStep: (s) =>
           say(
-            `  step ${s.index} ${s.t !== null ? `at ${(s.t / 1000).toFixed(2)}s` : '(not run)'}: ${s.text}${s.ok ? '' : ` FAILED: ${s.message}`}`
+            `  step ${s.index} ${s.t !== null ? `at ${(s.t / 1000).toFixed(2)}s` : '(not run)'}: ${s.text}${s.ok ? (s.message ? ` → ${s.message}` : '') : ` FAILED: ${s.message}`}`
           )
       })
       for (const e of result.expectations)

@@ -12,7 +12,10 @@ import {
   type Selector,
   type StepAction
 } from '../../shared/scenario'
+import type { KvInput } from '../../shared/history'
 import type { Experiment } from './experiment'
+
+type ClientInput = Exclude<KvInput, { op: 'append' }>
 
 /** How often a `when` condition is looked at. */
 const POLL_MS = 20
@@ -210,7 +213,7 @@ export class ScenarioRunner {
       record.leaderTerm = leader?.currentTerm ?? 0
       record.t = exp.now()
       try {
-        record.nodes = await this.execute(step)
+        record.nodes = await this.execute(step, record)
         record.ok = true
         record.disruptsLeader = leader !== null && this.disrupts(record, leader.id)
       } catch (err) {
@@ -253,7 +256,7 @@ export class ScenarioRunner {
 
   private partitionGroups: string[][] = []
 
-  private async execute(step: ScenarioStep): Promise<string[]> {
+  private async execute(step: ScenarioStep, record: StepRecord): Promise<string[]> {
     const exp = this.exp
     const nodeAction = async (
       sel: Selector,
@@ -301,7 +304,8 @@ export class ScenarioRunner {
       }
       this.partitionGroups = groups
       exp.network({ action: 'partition', groups })
-      return [...placed]
+      // A label on a partition names its first group (the side the scenario picked).
+      return groups[0] ?? []
     }
     if (step.isolate !== undefined) {
       const nodes = this.resolve(step.isolate)
@@ -320,8 +324,9 @@ export class ScenarioRunner {
     if (step.delay !== undefined)
       return this.link(step.delay, { delayMs: step.delay.ms, jitterMs: step.delay.jitter })
     if (step.put !== undefined)
-      return this.op({ op: 'put', key: step.put.key, value: step.put.value }, step.put.via)
-    if (step.get !== undefined) return this.op({ op: 'get', key: step.get.key }, step.get.via)
+      return this.op({ op: 'put', key: step.put.key, value: step.put.value }, step.put.via, record)
+    if (step.get !== undefined)
+      return this.op({ op: 'get', key: step.get.key }, step.get.via, record)
     if (step.cas !== undefined)
       return this.op(
         { op: 'cas', key: step.cas.key, from: step.cas.from, to: step.cas.to },
@@ -351,19 +356,19 @@ export class ScenarioRunner {
     return [...froms, ...tos].filter((n) => n !== '*')
   }
 
+  /** Client steps record their outcome; a failed or timed-out operation is history, not a broken step. */
   private async op(
-    input:
-      | { op: 'put'; key: string; value: string }
-      | { op: 'get'; key: string }
-      | { op: 'cas'; key: string; from: string | null; to: string },
-    via: string | undefined
+    input: ClientInput,
+    via: Selector | undefined,
+    record: StepRecord
   ): Promise<string[]> {
-    const out = await this.exp.clientOp(input, STEP_OP_TIMEOUT_MS, via)
-    if (out.status !== 'ok')
-      throw new Error(
-        `${input.op} ${out.status === 'fail' ? 'failed' : 'timed out'}: ${out.error ?? ''}`
-      )
-    return via ? [via] : []
+    const node = via !== undefined ? this.resolve(via)[0] : undefined
+    const out = await this.exp.clientOp(input, STEP_OP_TIMEOUT_MS, node)
+    record.message =
+      out.status === 'ok'
+        ? `ok ${JSON.stringify(out.output ?? {})}`
+        : `${out.status}: ${out.error ?? ''}`
+    return node ? [node] : []
   }
 
   /** Expect ranges name their nodes when their first step runs (e.g. the leader at that moment). */

@@ -1,5 +1,6 @@
 import { EXIT, UsageError, type CliCommand } from './command'
 import { throughputBench } from './bench-throughput'
+import { nodeBench } from './bench-node'
 
 /** A benchmark: `raftlab bench <name>`. Prints figures; never asserts wall-clock time. */
 export interface BenchCommand {
@@ -10,7 +11,7 @@ export interface BenchCommand {
 }
 
 // Every benchmark, one line each. `raftlab bench all` runs them in this order with defaults.
-export const benches: BenchCommand[] = [throughputBench]
+export const benches: BenchCommand[] = [throughputBench, nodeBench]
 
 export const benchCommand: CliCommand = {
   name: 'bench',

@@ -1,0 +1,175 @@
+// Simulated clients: each runs one operation at a time from a random put/get/cas
+// workload over a few keys, records invoke and complete, and retries an
+// operation with the same seq on another node after NOT_LEADER or a timeout,
+// so client sessions keep a retried write exactly-once. An operation that gets
+// no answer before its deadline completes as `info` (indeterminate).
+import type { KvInput, KvOutput } from '../history'
+import type { Rng } from '../raft/types'
+import { randomInt } from '../rng'
+
+export interface WorkloadOptions {
+  clients: number
+  keys: number
+  /** Relative weights of each operation. */
+  mix: { put: number; get: number; cas: number }
+  /** Pause between a client's operations, drawn from [min, max] ms. */
+  thinkMs: [number, number]
+  /** How long one attempt waits before trying another node. */
+  attemptTimeoutMs: number
+  /** How long an operation may take in total before it is indeterminate. */
+  opTimeoutMs: number
+}
+
+export const DEFAULT_WORKLOAD: WorkloadOptions = {
+  clients: 3,
+  keys: 3,
+  mix: { put: 0.45, get: 0.4, cas: 0.15 },
+  thinkMs: [5, 60],
+  attemptTimeoutMs: 150,
+  opTimeoutMs: 1000
+}
+
+export type ClientResponse =
+  | { ok: true; output: KvOutput; by: string }
+  | { ok: false; error: string; leaderHint: string | null; by: string }
+
+export interface ClientRequest {
+  client: string
+  seq: number
+  input: KvInput
+  reply(response: ClientResponse): void
+}
+
+/** What a client needs from the simulator. */
+export interface ClientHost {
+  readonly nodes: readonly string[]
+  readonly rng: Rng
+  now(): number
+  after(ms: number, run: () => void): void
+  send(node: string, request: ClientRequest): void
+  invoke(client: string, opId: number, input: KvInput): void
+  complete(
+    client: string,
+    opId: number,
+    status: 'ok' | 'info',
+    output?: KvOutput,
+    error?: string,
+    by?: string
+  ): void
+}
+
+interface Pending {
+  seq: number
+  input: KvInput
+  /** Bumped by every attempt and every scheduled retry: older timers and answers see it changed. */
+  turn: number
+  target: string
+}
+
+/** A retry after NOT_LEADER waits this long, so a leaderless cluster is not flooded. */
+const RETRY_BACKOFF_MS: [number, number] = [5, 25]
+
+export class SimClient {
+  private seq = 0
+  private pending: Pending | null = null
+  private leaderHint: string | null = null
+  /** Last value this client saw per key: what its next cas expects. */
+  private readonly seen = new Map<string, string | null>()
+  completed = 0
+
+  constructor(
+    readonly id: string,
+    private readonly host: ClientHost,
+    private readonly options: WorkloadOptions
+  ) {}
+
+  start(): void {
+    this.host.after(this.think(), () => this.next())
+  }
+
+  private think(): number {
+    return randomInt(this.host.rng, ...this.options.thinkMs)
+  }
+
+  private next(): void {
+    const seq = ++this.seq
+    const input = this.chooseInput(seq)
+    this.host.invoke(this.id, seq, input)
+    this.pending = { seq, input, turn: 0, target: this.leaderHint ?? this.randomNode(null) }
+    this.host.after(this.options.opTimeoutMs, () => {
+      if (this.pending?.seq !== seq) return
+      this.pending = null
+      this.host.complete(this.id, seq, 'info', undefined, 'timeout')
+      this.start()
+    })
+    this.attempt()
+  }
+
+  private chooseInput(seq: number): KvInput {
+    const { put, get, cas } = this.options.mix
+    const key = `k${randomInt(this.host.rng, 1, this.options.keys)}`
+    const value = `${this.id}.${seq}`
+    const roll = this.host.rng() * (put + get + cas)
+    if (roll < put) return { op: 'put', key, value }
+    if (roll < put + get) return { op: 'get', key }
+    return { op: 'cas', key, from: this.seen.get(key) ?? null, to: value }
+  }
+
+  private attempt(): void {
+    const op = this.pending
+    if (!op) return
+    const turn = ++op.turn
+    const node = op.target
+    this.host.send(node, {
+      client: this.id,
+      seq: op.seq,
+      input: op.input,
+      reply: (response) => this.onResponse(op.seq, turn, response)
+    })
+    this.host.after(this.options.attemptTimeoutMs, () => {
+      if (this.pending !== op || op.turn !== turn) return
+      op.target = this.randomNode(node)
+      this.attempt()
+    })
+  }
+
+  private onResponse(seq: number, turn: number, response: ClientResponse): void {
+    const op = this.pending
+    // Any attempt's answer is valid: a write is applied once whichever attempt landed.
+    if (!op || op.seq !== seq) return
+    if (response.ok) {
+      this.pending = null
+      this.leaderHint = response.by
+      this.remember(op.input, response.output)
+      this.completed++
+      this.host.complete(this.id, seq, 'ok', response.output, undefined, response.by)
+      this.start()
+      return
+    }
+    if (turn !== op.turn) return
+    this.leaderHint = response.leaderHint
+    op.target =
+      response.leaderHint !== null && response.leaderHint !== response.by
+        ? response.leaderHint
+        : this.randomNode(response.by)
+    const retry = ++op.turn
+    this.host.after(randomInt(this.host.rng, ...RETRY_BACKOFF_MS), () => {
+      if (this.pending === op && op.turn === retry) this.attempt()
+    })
+  }
+
+  private remember(input: KvInput, output: KvOutput): void {
+    if (input.op === 'get') this.seen.set(input.key, output.value ?? null)
+    else if (input.op === 'put') this.seen.set(input.key, input.value)
+    else if (input.op === 'cas') this.seen.set(input.key, output.value ?? null)
+  }
+
+  private randomNode(not: string | null): string {
+    const nodes = this.host.nodes
+    if (nodes.length === 1) return nodes[0] as string
+    for (;;) {
+      const node = nodes[Math.floor(this.host.rng() * nodes.length)] as string
+      if (node !== not) return node
+    }
+  }
+}

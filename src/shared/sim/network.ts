@@ -1,0 +1,86 @@
+// The simulated network between nodes: one directed link per ordered pair, each
+// with the proxy's fault settings (trace.ts's LinkFault). Partitions cut links;
+// loss, delay with jitter, duplication and reordering act per message.
+import type { Rng } from '../raft/types'
+import type { LinkFault } from '../trace'
+
+export const HEALTHY_LINK: Readonly<LinkFault> = {
+  up: true,
+  loss: 0,
+  delayMs: 0,
+  jitterMs: 0,
+  duplicate: 0,
+  reorder: 0
+}
+
+/** A message's fate: dropped (with why), or delivered once per delay (two delays = duplicated). */
+export type Route = { drop: string } | { delays: number[] }
+
+export class SimNetwork {
+  private readonly links = new Map<string, LinkFault>()
+
+  /**
+   * @param baseDelayMs one-way latency of a healthy link, drawn uniformly from [min, max] per message
+   */
+  constructor(
+    readonly nodes: readonly string[],
+    private readonly rng: Rng,
+    private readonly baseDelayMs: readonly [number, number]
+  ) {
+    for (const from of nodes)
+      for (const to of nodes) if (from !== to) this.links.set(key(from, to), { ...HEALTHY_LINK })
+  }
+
+  link(from: string, to: string): LinkFault {
+    const link = this.links.get(key(from, to))
+    if (!link) throw new Error(`no link ${from} → ${to}: unknown node`)
+    return link
+  }
+
+  /** Change the links from → to; `*` stands for every node. */
+  setLink(from: string, to: string, patch: Partial<LinkFault>): void {
+    for (const a of from === '*' ? this.nodes : [from]) {
+      for (const b of to === '*' ? this.nodes : [to]) {
+        if (a !== b) Object.assign(this.link(a, b), patch)
+      }
+    }
+  }
+
+  /** Cut every link between nodes that share no group; a node in no group is cut off from all. */
+  partition(groups: readonly (readonly string[])[]): void {
+    for (const a of this.nodes) {
+      for (const b of this.nodes) {
+        if (a === b) continue
+        const together = groups.some((g) => g.includes(a) && g.includes(b))
+        this.link(a, b).up = together
+      }
+    }
+  }
+
+  /** Reconnect every link; loss, delay and the other settings stay. */
+  heal(): void {
+    for (const link of this.links.values()) link.up = true
+  }
+
+  route(from: string, to: string): Route {
+    const link = this.link(from, to)
+    if (!link.up) return { drop: 'link down' }
+    if (link.loss > 0 && this.rng() < link.loss) return { drop: 'loss' }
+    const delays = [this.delay(link)]
+    if (link.duplicate > 0 && this.rng() < link.duplicate) delays.push(this.delay(link))
+    return { delays }
+  }
+
+  private delay(link: LinkFault): number {
+    const [lo, hi] = this.baseDelayMs
+    let ms = lo + this.rng() * (hi - lo) + link.delayMs + this.rng() * link.jitterMs
+    // Held back long enough that the link's next message is likely to overtake it.
+    if (link.reorder > 0 && this.rng() < link.reorder)
+      ms += (hi + link.delayMs + link.jitterMs) * (1 + this.rng())
+    return ms
+  }
+}
+
+function key(from: string, to: string): string {
+  return `${from}>${to}`
+}

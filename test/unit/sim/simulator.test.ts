@@ -1,0 +1,292 @@
+import { describe, expect, it } from 'vitest'
+import {
+  EventQueue,
+  FAULT_KINDS,
+  faultSchedule,
+  parseFaultKinds,
+  runSimulation,
+  SimNetwork,
+  Simulator
+} from '../../../src/shared/sim'
+import { defaultClusterConfig } from '../../../src/shared/config'
+import { seededRng } from '../../../src/shared/rng'
+import { traceEventSchema, type TraceEvent } from '../../../src/shared/trace'
+
+const ALL = FAULT_KINDS
+
+function events(seed: number, durationMs = 2000): TraceEvent[] {
+  return runSimulation({ seed, durationMs, faults: ALL, record: true }).events
+}
+
+describe('Simulator determinism', () => {
+  it('gives the same trace, event for event, for the same seed', () => {
+    const a = events(42)
+    const b = events(42)
+    expect(a.length).toBeGreaterThan(1000)
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a))
+  })
+
+  it('gives a different trace for another seed', () => {
+    expect(JSON.stringify(events(43))).not.toBe(JSON.stringify(events(42)))
+  })
+
+  it('runs the same step by step as in one go', () => {
+    const whole = events(7, 1500)
+    const sim = new Simulator({
+      seed: 7,
+      durationMs: 1500,
+      faults: ALL,
+      config: defaultClusterConfig()
+    })
+    const stepped: TraceEvent[] = []
+    sim.onEvent((e) => stepped.push(e))
+    sim.runUntil(333.3)
+    expect(sim.now).toBe(333.3)
+    for (let i = 0; i < 500; i++) sim.step()
+    sim.runUntil(1000)
+    while (sim.step()) {
+      /* to the end */
+    }
+    expect(sim.done).toBe(true)
+    expect(JSON.stringify(stepped)).toBe(JSON.stringify(whole))
+  })
+
+  it('emits events that match the trace schema, in seq order, with time never going back', () => {
+    const all = events(5, 1500)
+    let t = 0
+    all.forEach((e, i) => {
+      expect(e.seq).toBe(i)
+      expect(e.t).toBeGreaterThanOrEqual(t)
+      t = e.t
+    })
+    for (const e of all) {
+      const parsed = traceEventSchema.safeParse(JSON.parse(JSON.stringify(e)))
+      if (!parsed.success) throw new Error(`${JSON.stringify(e)}: ${parsed.error.message}`)
+    }
+    const kinds = new Set(all.map((e) => e.kind))
+    for (const k of [
+      'role',
+      'vote',
+      'append',
+      'persist',
+      'commit',
+      'apply',
+      'timer',
+      'recover',
+      'net',
+      'proc',
+      'fault',
+      'invoke',
+      'complete'
+    ]) {
+      expect(kinds, k).toContain(k)
+    }
+  })
+})
+
+describe('Simulator behaviour', () => {
+  it('elects a leader and serves clients on a healthy network', () => {
+    const r = runSimulation({ seed: 1, durationMs: 3000, faults: [], record: true })
+    expect(r.safety).toEqual([])
+    expect(r.stats.elections).toBeGreaterThanOrEqual(1)
+    expect(r.stats.opsCompleted).toBeGreaterThan(50)
+    expect(r.stats.opsIndeterminate).toBe(0)
+    const invoked = r.events.filter((e) => e.kind === 'invoke').length
+    const completed = r.events.filter((e) => e.kind === 'complete').length
+    expect(invoked - completed).toBeLessThanOrEqual(3) // one in flight per client at the end
+  })
+
+  it('restarts a node from what it synced: the recovered log ends where the last synced write did', () => {
+    for (const bug of [null, 'no-fsync'] as const) {
+      const r = runSimulation({
+        seed: 3,
+        durationMs: 4000,
+        faults: ['crash'],
+        record: true,
+        config: { bug }
+      })
+      const synced = new Map<string, number>()
+      let recovered = 0
+      for (const e of r.events) {
+        if (e.kind === 'persist' && e.synced) synced.set(e.node, e.lastIndex)
+        if (e.kind === 'recover' && e.t > 0) {
+          recovered++
+          expect(e.lastIndex, `${bug} ${e.node} seq ${e.seq}`).toBe(synced.get(e.node) ?? 0)
+        }
+      }
+      expect(recovered).toBeGreaterThan(0)
+      if (bug === 'no-fsync') expect(synced.size).toBe(0)
+    }
+  })
+
+  it('a paused node neither ticks nor receives until resumed, then gets what queued', () => {
+    const sim = new Simulator({
+      seed: 9,
+      durationMs: 3000,
+      faults: [],
+      config: defaultClusterConfig()
+    })
+    const log: TraceEvent[] = []
+    sim.onEvent((e) => log.push(e))
+    sim.runUntil(1000)
+    const follower = sim.nodeStates().find((n) => n.core?.role === 'follower')?.id ?? 'none'
+    sim.perform({ action: 'pause', node: follower })
+    const pausedAt = log.length
+    sim.runUntil(1500)
+    const during = log.slice(pausedAt)
+    expect(during.filter((e) => 'node' in e && e.node === follower)).toEqual([])
+    expect(
+      during.filter((e) => e.kind === 'net' && e.action === 'deliver' && e.to === follower)
+    ).toEqual([])
+    expect(
+      during.filter((e) => e.kind === 'net' && e.action === 'send' && e.to === follower).length
+    ).toBeGreaterThan(0)
+    sim.perform({ action: 'resume', node: follower })
+    const resumedAt = log.length
+    sim.runUntil(1501)
+    expect(
+      log
+        .slice(resumedAt)
+        .filter((e) => e.kind === 'net' && e.action === 'deliver' && e.to === follower).length
+    ).toBeGreaterThan(0)
+    expect(sim.nodeStates().find((n) => n.id === follower)?.status).toBe('running')
+  })
+
+  it('a crashed node drops what arrives and comes back from disk on restart', () => {
+    const sim = new Simulator({
+      seed: 2,
+      durationMs: 3000,
+      faults: [],
+      config: defaultClusterConfig({ nodes: 3 })
+    })
+    const log: TraceEvent[] = []
+    sim.onEvent((e) => log.push(e))
+    sim.runUntil(1000)
+    sim.perform({ action: 'crash', node: 'n3' })
+    expect(sim.nodeStates()[2]).toMatchObject({ id: 'n3', status: 'crashed', core: null })
+    sim.runUntil(1200)
+    expect(
+      log.some(
+        (e) => e.kind === 'net' && e.action === 'drop' && e.reason === 'node down' && e.to === 'n3'
+      )
+    ).toBe(true)
+    sim.perform({ action: 'restart', node: 'n3' })
+    sim.runUntil(2000)
+    const [n1, , n3] = sim.nodeStates()
+    expect(n3?.status).toBe('running')
+    expect(n3?.core?.commitIndex).toBeGreaterThan(0)
+    expect(n3?.kv).toEqual(n1?.kv)
+  })
+
+  it('reports bad actions clearly', () => {
+    const sim = new Simulator({
+      seed: 1,
+      durationMs: 100,
+      faults: [],
+      config: defaultClusterConfig({ nodes: 3 })
+    })
+    sim.start()
+    expect(() => sim.perform({ action: 'crash', node: 'n9' })).toThrow(
+      'unknown node "n9" (nodes: n1, n2, n3)'
+    )
+    expect(() => sim.perform({ action: 'partition', groups: [['n1'], ['x']] })).toThrow(
+      'unknown node "x"'
+    )
+  })
+})
+
+describe('EventQueue', () => {
+  it('orders by time, then by insertion', () => {
+    const q = new EventQueue<string>()
+    q.push(5, 'a')
+    q.push(1, 'b')
+    q.push(5, 'c')
+    q.push(1, 'd')
+    q.push(3, 'e')
+    const out: string[] = []
+    for (let e = q.pop(); e; e = q.pop()) out.push(e.item)
+    expect(out).toEqual(['b', 'd', 'e', 'a', 'c'])
+    expect(q.size).toBe(0)
+  })
+
+  it('keeps insertion order among many equal times', () => {
+    const q = new EventQueue<number>()
+    const rng = seededRng(1)
+    const items = Array.from({ length: 500 }, (_, i) => ({ t: Math.floor(rng() * 10), i }))
+    for (const { t, i } of items) q.push(t, i)
+    const expected = [...items].sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.i)
+    const out: number[] = []
+    for (let e = q.pop(); e; e = q.pop()) out.push(e.item)
+    expect(out).toEqual(expected)
+  })
+})
+
+describe('SimNetwork', () => {
+  const nodes = ['n1', 'n2', 'n3']
+  it('cuts links between groups, keeps a bridge node connected, and heals', () => {
+    const net = new SimNetwork(nodes, seededRng(1), [1, 2])
+    net.partition([
+      ['n1', 'n2'],
+      ['n2', 'n3']
+    ])
+    expect(net.route('n1', 'n3')).toEqual({ drop: 'link down' })
+    expect(net.route('n3', 'n1')).toEqual({ drop: 'link down' })
+    expect('delays' in net.route('n1', 'n2')).toBe(true)
+    expect('delays' in net.route('n3', 'n2')).toBe(true)
+    net.heal()
+    expect('delays' in net.route('n1', 'n3')).toBe(true)
+  })
+
+  it('cuts one direction only', () => {
+    const net = new SimNetwork(nodes, seededRng(1), [1, 2])
+    net.setLink('n1', 'n2', { up: false })
+    expect(net.route('n1', 'n2')).toEqual({ drop: 'link down' })
+    expect('delays' in net.route('n2', 'n1')).toBe(true)
+  })
+
+  it('applies loss, delay with jitter, duplication and reordering', () => {
+    const net = new SimNetwork(nodes, seededRng(1), [1, 2])
+    net.setLink('*', '*', { loss: 1 })
+    expect(net.route('n2', 'n3')).toEqual({ drop: 'loss' })
+    net.setLink('*', '*', { loss: 0, duplicate: 1, delayMs: 50, jitterMs: 10 })
+    const route = net.route('n2', 'n3')
+    expect('delays' in route && route.delays.length).toBe(2)
+    for (const d of 'delays' in route ? route.delays : []) {
+      expect(d).toBeGreaterThanOrEqual(51)
+      expect(d).toBeLessThanOrEqual(62)
+    }
+    net.setLink('*', '*', { duplicate: 0, delayMs: 0, jitterMs: 0, reorder: 1 })
+    const held = net.route('n1', 'n2')
+    expect('delays' in held && (held.delays[0] ?? 0) > 2).toBe(true)
+  })
+
+  it('rejects an unknown node', () => {
+    const net = new SimNetwork(nodes, seededRng(1), [1, 2])
+    expect(() => net.setLink('n1', 'n7', { up: false })).toThrow('unknown node')
+  })
+})
+
+describe('fault schedules', () => {
+  it('parses fault lists and names the unknown one', () => {
+    expect(parseFaultKinds('all')).toEqual([...FAULT_KINDS])
+    expect(parseFaultKinds('crash, loss,crash')).toEqual(['crash', 'loss'])
+    expect(parseFaultKinds('')).toEqual([])
+    expect(() => parseFaultKinds('crash,partiton')).toThrow('unknown fault "partiton"')
+  })
+
+  it('draws the same schedule from the same seed, sorted, with each fault undone', () => {
+    const options = { nodes: ['n1', 'n2', 'n3'], durationMs: 10_000, kinds: ALL }
+    const a = faultSchedule(seededRng(11), options)
+    expect(faultSchedule(seededRng(11), options)).toEqual(a)
+    expect(a.map((s) => s.at)).toEqual([...a.map((s) => s.at)].sort((x, y) => x - y))
+    const count = (name: string) => a.filter((s) => s.action.action === name).length
+    expect(count('crash')).toBe(count('restart'))
+    expect(count('pause')).toBe(count('resume'))
+    expect(count('crash')).toBeGreaterThan(0)
+    expect(
+      faultSchedule(seededRng(11), { ...options, kinds: ['pause'] }).every((s) =>
+        ['pause', 'resume'].includes(s.action.action)
+      )
+    ).toBe(true)
+  })
+})

@@ -207,6 +207,10 @@ describe('TheChartsPanel', () => {
     expect(series[0]![0]!.points).toEqual([{ x: 0, y: 1 }])
     expect(series[1]!.map((s) => s.points)).toEqual([[{ x: 0, y: 40 }], [{ x: 0, y: 40 }]])
     expect(series[2]!.find((s) => s.label === 'n1')!.points).toEqual([{ x: 0.15, y: 3 }])
-    expect(series[3]![0]!.points).toEqual([{ x: 0, y: 1 }])
+    // The term line runs on to the end of the axis (1 s at least).
+    expect(series[3]![0]!.points).toEqual([
+      { x: 0, y: 1 },
+      { x: 1, y: 1 }
+    ])
   })
 })

@@ -36,7 +36,7 @@ export const useSettingsStore = defineStore('settings', () => {
   const timelineWindowMs = ref(
     typeof saved.timelineWindowMs === 'number' && saved.timelineWindowMs > 0
       ? saved.timelineWindowMs
-      : 2000
+      : 1000
   )
   const followLogTail = ref(saved.followLogTail ?? true)
   const helpOpen = ref(false)

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
 export const NODE_ENTRY = join(ROOT, 'out/main/node.js')
@@ -62,4 +62,39 @@ export async function until(cond: () => boolean, ms: number): Promise<boolean> {
     await sleep(20)
   }
   return cond()
+}
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Run the built CLI as a child; killed (with everything it names in `cleanup`) if it overstays. */
+export function runCli(args: string[], timeoutMs = 90_000): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolvePromise({ code, stdout, stderr })
+    })
+  })
+}
+
+/** The last line of a `--json` run (the CLI's stderr in the error if there is none). */
+export function lastJson(r: CliResult): Record<string, unknown> {
+  const lines = r.stdout.trim().split('\n')
+  try {
+    return JSON.parse(lines[lines.length - 1] ?? '') as Record<string, unknown>
+  } catch {
+    throw new Error(`no JSON line (exit ${r.code}); stderr: ${r.stderr.slice(-2000)}`)
+  }
 }

@@ -1,0 +1,76 @@
+// Every built-in scenario, run by `raftlab run` with real processes: each
+// passes its own expectations, and the buggy variants fail for the right reason.
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import {
+  SCENARIOS,
+  killMentioning,
+  lastJson,
+  pidsMentioning,
+  removeTempDirs,
+  runCli,
+  tempDir
+} from './helpers'
+
+interface Expectation {
+  name: string
+  ok: boolean
+  message: string
+}
+
+let dir = ''
+afterEach(() => killMentioning(dir))
+afterAll(() => removeTempDirs())
+
+async function run(
+  file: string
+): Promise<{ code: number | null; ok: boolean; expectations: Expectation[]; stderr: string }> {
+  dir = tempDir()
+  const out = join(dir, 'exp')
+  const r = await runCli(['run', join(SCENARIOS, file), '--out', out, '--json'])
+  expect(pidsMentioning(dir)).toEqual([])
+  const json = lastJson(r)
+  expect(json.out).toBe(out)
+  return {
+    code: r.code,
+    ok: json.ok as boolean,
+    expectations: json.expectations as Expectation[],
+    stderr: r.stderr
+  }
+}
+
+const passing = [
+  '01-initial-election.yaml',
+  '02-leader-crash.yaml',
+  '03-follower-catch-up.yaml',
+  '04-no-majority-no-commit.yaml',
+  '05-majority-partition.yaml',
+  '06-split-votes.yaml',
+  '08-unreliable-network.yaml',
+  '09-stale-read.yaml',
+  '10-durability.yaml'
+]
+
+describe('built-in scenarios', () => {
+  for (const file of passing) {
+    it(`${file} passes its expectations`, async () => {
+      const r = await run(file)
+      const failed = r.expectations.filter((e) => !e.ok)
+      expect(failed, r.stderr).toEqual([])
+      expect(r.code).toBe(0)
+      expect(r.ok).toBe(true)
+      expect(r.expectations.map((e) => e.name)).toContain('safety')
+    })
+  }
+
+  it('09b-stale-read-bug fails linearizability (and only that)', async () => {
+    const r = await run('09b-stale-read-bug.yaml')
+    expect(r.code).toBe(1)
+    const failed = r.expectations.filter((e) => !e.ok)
+    expect(
+      failed.map((e) => e.name),
+      r.stderr
+    ).toEqual(['linearizable'])
+    expect(failed[0]?.message).toMatch(/^not linearizable: keys x/)
+  })
+})

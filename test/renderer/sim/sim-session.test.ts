@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import { SimSession } from '@renderer/sim/sim-session'
+import {
+  createSimLabApi,
+  type WorkerLike,
+  type WorkerReply,
+  type WorkerRequest
+} from '@renderer/sim/sim-lab-api'
+import { Timeline } from '@renderer/model/timeline'
+import { currentLeader } from '@renderer/model/cluster-state'
+import type { LabEvent, LabStatus } from '@shared/lab-api'
+import type { TraceEvent } from '@shared/trace'
+
+/** A session whose clock only moves when the test calls tick(). */
+function session() {
+  const posted: LabEvent[] = []
+  let intervals = 0
+  const s = new SimSession((e) => posted.push(e), {
+    setInterval: () => ++intervals,
+    clearInterval: () => undefined
+  })
+  const events = (): TraceEvent[] => posted.flatMap((e) => (e.type === 'events' ? e.events : []))
+  return { s, posted, events, intervals: () => intervals }
+}
+
+describe('SimSession', () => {
+  it('starts a seeded cluster and elects a leader as virtual time advances', async () => {
+    const { s, events, posted } = session()
+    const status = (await s.handle('startCluster', {
+      mode: 'sim',
+      config: { nodes: 3 },
+      seed: 7
+    })) as LabStatus
+    expect(status.running).toBe(true)
+    expect(status.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3'])
+    expect(posted[0]).toMatchObject({ type: 'reset', header: { source: 'sim', seed: 7 } })
+    for (let i = 0; i < 40; i++) s.tick()
+    const tl = new Timeline(['n1', 'n2', 'n3'])
+    tl.append(events())
+    expect(currentLeader(tl.live)).not.toBeNull()
+    // Sampled status events carry the leader's matchIndex for the views.
+    const leader = currentLeader(tl.live)!
+    expect(tl.live.nodes[leader]!.matchIndex).not.toBeNull()
+  })
+
+  it('the same seed gives the same run', async () => {
+    const a = session()
+    const b = session()
+    for (const x of [a, b]) {
+      await x.s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 42 })
+      for (let i = 0; i < 20; i++) x.s.tick()
+    }
+    const strip = (es: TraceEvent[]) => es.map((e) => JSON.stringify(e))
+    expect(strip(a.events())).toEqual(strip(b.events()))
+    expect(a.events().length).toBeGreaterThan(10)
+  })
+
+  it('pauses, steps one event at a time, and changes speed', async () => {
+    const { s, events } = session()
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 1 })
+    await s.handle('simControl', { action: 'pause' })
+    const before = events().filter((e) => e.kind !== 'status').length
+    s.tick()
+    expect(events().filter((e) => e.kind !== 'status').length).toBe(before)
+    let stepped = 0
+    for (let i = 0; i < 10 && stepped === 0; i++) {
+      await s.handle('simControl', { action: 'step' })
+      stepped = events().filter((e) => e.kind !== 'status').length - before
+    }
+    expect(stepped).toBeGreaterThan(0)
+    await s.handle('simControl', { action: 'resume', speed: 10 })
+    const t0 = (s.status() as LabStatus).elapsedMs
+    s.tick(50)
+    expect((s.status() as LabStatus).elapsedMs - t0).toBeCloseTo(500, 0)
+  })
+
+  it('applies node and network faults and reports what it cannot do', async () => {
+    const { s, events } = session()
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 3 })
+    await s.handle('nodeAction', { node: 'n2', action: 'crash' })
+    await s.handle('network', { action: 'partition', groups: [['n1'], ['n2', 'n3']] })
+    const kinds = events().map((e) =>
+      e.kind === 'proc' || e.kind === 'fault' ? `${e.kind}:${e.action}` : ''
+    )
+    expect(kinds).toContain('proc:crash')
+    expect(kinds).toContain('fault:partition')
+    await expect(s.handle('clientOp', { input: { op: 'get', key: 'a' } })).rejects.toThrow(
+      /not available in simulation mode/
+    )
+    await expect(s.handle('nodeAction', { node: 'n9', action: 'bogus' })).rejects.toThrow(
+      /nodeAction/
+    )
+  })
+})
+
+describe('createSimLabApi', () => {
+  it('turns LabApi calls into worker messages and back', async () => {
+    let listener: ((e: MessageEvent<WorkerReply>) => void) | null = null
+    const sent: WorkerRequest[] = []
+    const worker: WorkerLike = {
+      postMessage: (m) => sent.push(m),
+      addEventListener: (_t, l) => (listener = l)
+    }
+    const api = createSimLabApi(worker)
+    const seen: LabEvent[] = []
+    api.onEvent((e) => seen.push(e))
+    const reply = api.simControl({ action: 'step' })
+    expect(sent).toEqual([{ id: 1, method: 'simControl', request: { action: 'step' } }])
+    const deliver = (data: WorkerReply) => listener!({ data } as MessageEvent<WorkerReply>)
+    deliver({ type: 'event', event: { type: 'log', level: 'info', message: 'hi' } })
+    deliver({ type: 'reply', id: 1, ok: false, error: 'No simulation is running' })
+    await expect(reply).rejects.toThrow('No simulation is running')
+    expect(seen).toEqual([{ type: 'log', level: 'info', message: 'hi' }])
+  })
+})

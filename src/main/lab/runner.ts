@@ -330,7 +330,8 @@ export class ScenarioRunner {
     if (step.cas !== undefined)
       return this.op(
         { op: 'cas', key: step.cas.key, from: step.cas.from, to: step.cas.to },
-        step.cas.via
+        step.cas.via,
+        record
       )
     if (step.wait !== undefined) {
       await this.waitUntil(exp.now() + step.wait)

@@ -218,10 +218,10 @@ async function serveStatic(
       'Cache-Control': isPage ? 'no-store' : 'max-age=3600',
       ...(isPage
         ? {
+            // Chromium rejects IPv6 literals in CSP sources; for [::1], 'self' covers the socket.
             'Content-Security-Policy': rendererCsp([
               `ws://127.0.0.1:${port}`,
-              `ws://localhost:${port}`,
-              `ws://[::1]:${port}`
+              `ws://localhost:${port}`
             ]),
             'X-Frame-Options': 'DENY'
           }

@@ -1,6 +1,7 @@
 import { EXIT, UsageError, type CliCommand } from './command'
 import { throughputBench } from './bench-throughput'
 import { nodeBench } from './bench-node'
+import { simBench } from './sim'
 
 /** A benchmark: `raftlab bench <name>`. Prints figures; never asserts wall-clock time. */
 export interface BenchCommand {
@@ -11,7 +12,7 @@ export interface BenchCommand {
 }
 
 // Every benchmark, one line each. `raftlab bench all` runs them in this order with defaults.
-export const benches: BenchCommand[] = [throughputBench, nodeBench]
+export const benches: BenchCommand[] = [throughputBench, nodeBench, simBench]
 
 export const benchCommand: CliCommand = {
   name: 'bench',

@@ -1,0 +1,304 @@
+// `raftlab sim`: seeded simulation runs checked for safety; `raftlab bench sim`: how fast.
+import { writeFileSync } from 'node:fs'
+import { TEACHING_BUGS, type TeachingBug } from '../../shared/raft/types'
+import {
+  FAULT_KINDS,
+  parseFaultKinds,
+  runSimulation,
+  type FaultKind,
+  type RunResult
+} from '../../shared/sim'
+import { TRACE_SCHEMA, TRACE_VERSION, type TraceHeader } from '../../shared/trace'
+import type { PropertyResult } from '../../shared/lab-api'
+import {
+  EXIT,
+  UsageError,
+  parseCommandArgs,
+  parseDuration,
+  parseInteger,
+  type CliCommand
+} from './command'
+import type { BenchCommand } from './bench'
+
+interface SimSettings {
+  seeds: number
+  firstSeed: number
+  nodes: number
+  durationMs: number
+  faults: FaultKind[]
+  bug: TeachingBug | null
+}
+
+interface SeedViolation {
+  seed: number
+  property: string
+  message: string
+  nodes: string[]
+  term?: number
+  index?: number
+  seq?: number
+}
+
+interface Totals {
+  seeds: number
+  violations: SeedViolation[]
+  violatingSeeds: number[]
+  opsCompleted: number
+  opsIndeterminate: number
+  elections: number
+  crashes: number
+  simulatedMs: number
+  wallMs: number
+}
+
+function parseBug(text: string | undefined): TeachingBug | null {
+  if (text === undefined || text === 'none') return null
+  if (!(TEACHING_BUGS as readonly string[]).includes(text)) {
+    throw new UsageError(`--bug: unknown bug "${text}" (known: ${TEACHING_BUGS.join(', ')})`)
+  }
+  return text as TeachingBug
+}
+
+function parseFaults(text: string): FaultKind[] {
+  try {
+    return parseFaultKinds(text)
+  } catch (err) {
+    throw new UsageError(`--faults: ${(err as Error).message}`)
+  }
+}
+
+function runOne(settings: SimSettings, seed: number, record: boolean): RunResult {
+  return runSimulation({
+    seed,
+    durationMs: settings.durationMs,
+    faults: settings.faults,
+    config: { nodes: settings.nodes, bug: settings.bug },
+    record
+  })
+}
+
+function seedViolations(seed: number, failed: PropertyResult[]): SeedViolation[] {
+  return failed.flatMap((p) => p.violations.map((v) => ({ seed, property: p.property, ...v })))
+}
+
+/** Run every seed (the clock is only read here, in the CLI: the simulator itself never sees it). */
+function runSeeds(
+  settings: SimSettings,
+  onRun?: (r: RunResult, v: SeedViolation[]) => void
+): Totals {
+  const totals: Totals = {
+    seeds: 0,
+    violations: [],
+    violatingSeeds: [],
+    opsCompleted: 0,
+    opsIndeterminate: 0,
+    elections: 0,
+    crashes: 0,
+    simulatedMs: 0,
+    wallMs: 0
+  }
+  const started = performance.now()
+  for (let i = 0; i < settings.seeds; i++) {
+    const result = runOne(settings, settings.firstSeed + i, false)
+    const violations = seedViolations(result.seed, result.safety)
+    totals.seeds++
+    totals.opsCompleted += result.stats.opsCompleted
+    totals.opsIndeterminate += result.stats.opsIndeterminate
+    totals.elections += result.stats.elections
+    totals.crashes += result.stats.crashes
+    totals.simulatedMs += settings.durationMs
+    if (violations.length > 0) {
+      totals.violations.push(...violations)
+      totals.violatingSeeds.push(result.seed)
+    }
+    onRun?.(result, violations)
+  }
+  totals.wallMs = performance.now() - started
+  return totals
+}
+
+function rate(totals: Totals): { seedsPerSecond: number; realTimeFactor: number } {
+  const seconds = Math.max(totals.wallMs, 1e-3) / 1000
+  return {
+    seedsPerSecond: round(totals.seeds / seconds),
+    realTimeFactor: round(totals.simulatedMs / Math.max(totals.wallMs, 1e-3))
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10
+}
+
+function writeTrace(file: string, settings: SimSettings, seed: number): number {
+  const result = runOne(settings, seed, true)
+  const header: TraceHeader = {
+    kind: 'header',
+    schema: TRACE_SCHEMA,
+    version: TRACE_VERSION,
+    started: new Date(0).toISOString(),
+    source: 'sim',
+    config: result.config,
+    seed,
+    scenario: null,
+    versions: { node: process.versions.node }
+  }
+  const lines = [JSON.stringify(header), ...result.events.map((e) => JSON.stringify(e))]
+  try {
+    writeFileSync(file, lines.join('\n') + '\n')
+  } catch (err) {
+    throw new UsageError(`--trace: cannot write ${file}: ${(err as Error).message}`)
+  }
+  return result.events.length
+}
+
+const SIM_HELP = [
+  'Usage: raftlab sim --seeds N [--seed S] [--nodes 5] [--duration 10s]',
+  '                   [--faults crash,pause,partition,loss,delay,duplicate,reorder|all]',
+  '                   [--bug NAME] [--trace FILE] [--json]',
+  '',
+  'Runs the deterministic simulator: N seeded runs of a cluster of real Raft cores',
+  'on a simulated network, disk and clock, with random faults and a random',
+  'put/get/cas workload. Each run is checked for the safety properties of the Raft',
+  "paper's Figure 3 and for acknowledged writes being applied. The same seed gives",
+  'the same run, event for event: a violation is reproduced by its seed.',
+  '',
+  'Options:',
+  '  --seeds N       how many runs (default 1)',
+  '  --seed S        the first seed; runs use S, S+1, ... (default 1)',
+  '  --nodes N       cluster size, 1 to 9 (default 5)',
+  '  --duration D    simulated time per run, e.g. 500ms, 10s, 2m (default 10s)',
+  `  --faults LIST   comma-separated, or all (default all): ${FAULT_KINDS.join(', ')}`,
+  `  --bug NAME      switch on a teaching bug: ${TEACHING_BUGS.join(', ')}`,
+  '  --trace FILE    write one run as a trace (JSON Lines, docs/trace-format.md): the',
+  '                  first run with a violation, or else the first run',
+  '  --json          the last line of output is one JSON object: seeds, violations,',
+  '                  seedsPerSecond, realTimeFactor, opsCompleted, elections, ...',
+  '',
+  'Exit codes: 0 no violation, 1 a violation was found, 2 bad usage.'
+].join('\n')
+
+export const simCommand: CliCommand = {
+  name: 'sim',
+  summary: 'run seeded simulations with faults and check them for safety',
+  help: SIM_HELP,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('sim', argv, {
+      seeds: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '1' },
+      nodes: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '10s' },
+      faults: { type: 'string', default: 'all' },
+      bug: { type: 'string' },
+      trace: { type: 'string' },
+      json: { type: 'boolean', default: false }
+    })
+    if (positionals.length > 0) {
+      throw new UsageError(`unexpected argument "${positionals[0]}" (see \`raftlab sim --help\`)`)
+    }
+    const durationMs = parseDuration(values.duration, '--duration')
+    if (durationMs <= 0 || durationMs > 3_600_000) {
+      throw new UsageError(`--duration: "${values.duration}" must be more than 0 and at most 1h`)
+    }
+    const settings: SimSettings = {
+      seeds: parseInteger(values.seeds, '--seeds', 1, 10_000_000),
+      firstSeed: parseInteger(values.seed, '--seed', 0, 2 ** 32 - 1),
+      nodes: parseInteger(values.nodes, '--nodes', 1, 9),
+      durationMs,
+      faults: parseFaults(values.faults),
+      bug: parseBug(values.bug)
+    }
+    const out = (line: string) => process.stdout.write(line + '\n')
+    const totals = runSeeds(settings, (r, violations) => {
+      const s = r.stats
+      const status = violations.length === 0 ? 'ok' : `${violations.length} VIOLATIONS`
+      out(
+        `seed ${r.seed}: ${status}  ops ${s.opsCompleted} ok, ${s.opsIndeterminate} indeterminate  elections ${s.elections}  crashes ${s.crashes}`
+      )
+      for (const v of violations.slice(0, 5)) out(`  ${v.property}: ${v.message}`)
+      if (violations.length > 5) out(`  ... ${violations.length - 5} more`)
+    })
+    const { seedsPerSecond, realTimeFactor } = rate(totals)
+    let traceNote: string | null = null
+    if (values.trace !== undefined) {
+      const seed = totals.violatingSeeds[0] ?? settings.firstSeed
+      const events = writeTrace(values.trace, settings, seed)
+      const which =
+        totals.violatingSeeds.length > 0 ? 'the first run with a violation' : 'the first run'
+      traceNote = `trace of seed ${seed} (${which}), ${events} events, written to ${values.trace}`
+    }
+    out(
+      `${totals.seeds} seeds: ${totals.violations.length} violations in ${totals.violatingSeeds.length} seeds` +
+        (totals.violatingSeeds.length > 0
+          ? ` (reproduce with --seed ${totals.violatingSeeds[0]} --seeds 1)`
+          : '') +
+        `; ${totals.opsCompleted} operations completed (${totals.opsIndeterminate} indeterminate); ${totals.elections} elections; ${seedsPerSecond} seeds/s, ${realTimeFactor}x real time`
+    )
+    if (traceNote) out(traceNote)
+    if (values.json) {
+      out(
+        JSON.stringify({
+          seeds: totals.seeds,
+          firstSeed: settings.firstSeed,
+          nodes: settings.nodes,
+          durationMs: settings.durationMs,
+          faults: settings.faults,
+          bug: settings.bug,
+          violations: totals.violations,
+          violatingSeeds: totals.violatingSeeds,
+          opsCompleted: totals.opsCompleted,
+          opsIndeterminate: totals.opsIndeterminate,
+          elections: totals.elections,
+          crashes: totals.crashes,
+          seedsPerSecond,
+          realTimeFactor,
+          wallMs: Math.round(totals.wallMs)
+        })
+      )
+    }
+    return totals.violations.length > 0 ? EXIT.violation : EXIT.ok
+  }
+}
+
+export const simBench: BenchCommand = {
+  name: 'sim',
+  summary: 'simulator speed: seeds/s and x real time (5 nodes, 10 s, all faults)',
+  help: [
+    'Usage: raftlab bench sim [--seeds N] [--json]',
+    '',
+    'Runs N seeded simulations (default 100) of 5 nodes for 10 s of simulated time',
+    'with all faults, and prints seeds per second and the speed relative to real',
+    'time (target: 100 seeds/s and 1000x). Violations found are reported too.'
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseCommandArgs('bench sim', argv, {
+      seeds: { type: 'string', default: '100' },
+      json: { type: 'boolean', default: false }
+    })
+    const settings: SimSettings = {
+      seeds: parseInteger(values.seeds, '--seeds', 1, 1_000_000),
+      firstSeed: 1,
+      nodes: 5,
+      durationMs: 10_000,
+      faults: [...FAULT_KINDS],
+      bug: null
+    }
+    const totals = runSeeds(settings)
+    const { seedsPerSecond, realTimeFactor } = rate(totals)
+    const figures = {
+      bench: 'sim',
+      seeds: totals.seeds,
+      nodes: settings.nodes,
+      simulatedSecondsPerSeed: settings.durationMs / 1000,
+      wallSeconds: round(totals.wallMs / 1000),
+      seedsPerSecond,
+      realTimeFactor,
+      opsCompleted: totals.opsCompleted,
+      violations: totals.violations.length
+    }
+    process.stdout.write(
+      `sim: ${figures.seeds} seeds x ${figures.simulatedSecondsPerSeed} s simulated (5 nodes, all faults) in ${figures.wallSeconds} s: ${seedsPerSecond} seeds/s, ${realTimeFactor}x real time; ${figures.opsCompleted} operations; ${figures.violations} violations\n`
+    )
+    if (values.json) process.stdout.write(JSON.stringify(figures) + '\n')
+    return totals.violations.length > 0 ? EXIT.violation : EXIT.ok
+  }
+}

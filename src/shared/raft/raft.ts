@@ -42,8 +42,8 @@ interface Progress {
   probeSent: boolean
   /** Last index carried by each unacknowledged AppendEntries, oldest first. */
   inflight: number[]
-  /** matchIndex moved since the last heartbeat. */
-  progressed: boolean
+  /** Heartbeat intervals in a row in which matchIndex stayed behind the log and did not move. */
+  stalled: number
   /** The commit index the follower can have learned from what was sent to it. */
   commitSent: number
 }
@@ -332,7 +332,7 @@ class Raft implements RaftCore {
         state: 'probe',
         probeSent: false,
         inflight: [],
-        progressed: false,
+        stalled: 0,
         commitSent: 0
       })
     }
@@ -637,12 +637,13 @@ class Raft implements RaftCore {
     }
   }
 
-  /** Lost AppendEntries are resent from matchIndex+1 once a heartbeat interval passes without progress. */
+  /**
+   * Lost AppendEntries are resent: a probe at every heartbeat, and a pipeline
+   * that made no progress for two heartbeat intervals starts over from matchIndex+1.
+   */
   private retryStalled(peer: NodeId, pr: Progress): void {
-    if (pr.state === 'replicate' && !pr.progressed && pr.matchIndex < this.log.lastIndex()) {
-      this.becomeProbe(pr, pr.matchIndex + 1)
-    }
-    pr.progressed = false
+    pr.stalled = pr.matchIndex < this.log.lastIndex() ? pr.stalled + 1 : 0
+    if (pr.state === 'replicate' && pr.stalled >= 2) this.becomeProbe(pr, pr.matchIndex + 1)
     if (pr.state === 'probe') pr.probeSent = false
     this.sendAppends(peer)
   }
@@ -665,7 +666,7 @@ class Raft implements RaftCore {
     }
     if (m.matchIndex > pr.matchIndex) {
       pr.matchIndex = m.matchIndex
-      pr.progressed = true
+      pr.stalled = 0
       if (pr.state === 'probe') {
         pr.state = 'replicate'
         pr.inflight = []

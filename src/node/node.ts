@@ -289,6 +289,16 @@ class RaftNode {
   private async handleReady(rd: Ready): Promise<void> {
     for (const e of rd.events) this.coreEvent(e)
 
+    // Thesis §10.2.1: a leader may send AppendEntries while it writes the same entries to
+    // its own disk; it counts itself for commitment only once they are durable (advance).
+    // Not when the hard state changes: a term must be on disk before messages carry it.
+    let messages = rd.messages
+    if (rd.hardState === null) {
+      this.flushEvents()
+      this.transport.send(messages.filter((m) => m.type === 'AppendEntries'))
+      messages = messages.filter((m) => m.type !== 'AppendEntries')
+    }
+
     // 1. Persist: nothing below (votes, AppendEntries success, client answers) leaves before this.
     if (rd.hardState !== null || rd.entries.length > 0) {
       const lazy = !rd.mustSync
@@ -309,7 +319,7 @@ class RaftNode {
     this.flushEvents()
 
     // 2. Send.
-    this.transport.send(rd.messages)
+    this.transport.send(messages)
 
     // 3. Apply, then answer the clients waiting for what was applied.
     for (const entry of rd.committed) this.apply(entry)

@@ -71,7 +71,7 @@ describe('a three-node cluster', () => {
     expect(applied[1]).toEqual(applied[0])
     expect(applied[2]).toEqual(applied[0])
     expect(checkSafety(cluster.trace.events).filter((p) => !p.ok)).toEqual([])
-  })
+  }, 300_000)
 
   it('answers NOT_LEADER with the leader address, and cas mismatch with exit 1', async () => {
     const cluster = await Cluster.create(3)

@@ -234,8 +234,12 @@ export class Cluster {
     for (const n of this.nodes) n.start()
     await waitUntil(
       'every node listening',
-      () => this.nodes.every((n) => n.events.some((e) => e.kind === 'listening')),
-      20_000
+      () => {
+        const dead = this.nodes.find((n) => !n.running)
+        if (dead) throw new Error(`${dead.spec.id} exited while starting: ${dead.stderr}`)
+        return this.nodes.every((n) => n.events.some((e) => e.kind === 'listening'))
+      },
+      30_000
     )
   }
 

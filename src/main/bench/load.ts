@@ -16,6 +16,10 @@ export interface ClosedLoopOptions {
   maxOps?: number
   /** One operation for `client`; resolves true when it succeeded. A throw counts as a failure. */
   op(client: number): Promise<boolean>
+  /** Checked before each operation: true ends the run early. */
+  stop?: () => boolean
+  /** Wait after a failed operation, so a client facing a dead node does not spin (default 0). */
+  pauseAfterFailureMs?: number
 }
 
 export interface ClosedLoopResult {
@@ -33,7 +37,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
   const now = () => performance.now() - t0
   let issued = 0
   const client = async (id: number) => {
-    while (now() < options.durationMs && issued < maxOps) {
+    while (now() < options.durationMs && issued < maxOps && !options.stop?.()) {
       issued++
       const startMs = now()
       let ok = false
@@ -43,6 +47,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
         ok = false
       }
       samples.push({ client: id, startMs, endMs: now(), ok })
+      if (!ok && options.pauseAfterFailureMs) await sleep(options.pauseAfterFailureMs)
     }
   }
   await Promise.all(Array.from({ length: options.clients }, (_, i) => client(i)))

@@ -3,9 +3,10 @@
 //   trace recording every event and client operation);
 // - direct: the same node processes under the same supervisor, peers dialling
 //   each other without the proxy, nothing recorded (the observer's cost removed).
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { randomInt } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultClusterConfig, type ClusterConfig } from '../../shared/config'
 import type { TraceEvent, UnstampedEvent } from '../../shared/trace'
@@ -49,6 +50,9 @@ export class BenchRaftCluster {
   private readonly roleListeners = new Set<(change: RoleChange) => void>()
   private readonly clients: BenchClient[] = []
   private stopped = false
+  /** performance.now() of the first leader role event (direct mode, where no trace holds it). */
+  private firstLeaderAt: number | null = null
+  private startedAt = 0
 
   private constructor(
     readonly mode: RaftMode,
@@ -75,8 +79,10 @@ export class BenchRaftCluster {
     const nodeEntry = defaultNodeEntry()
     let cluster: BenchRaftCluster | undefined
     const emitRole = (e: { kind: string; node?: string; role?: string; term?: number }) => {
-      if (e.kind === 'role' && e.node && e.role && e.term !== undefined)
-        cluster?.emitRole({ node: e.node, role: e.role, term: e.term, at: performance.now() })
+      if (e.kind !== 'role' || !e.node || !e.role || e.term === undefined || !cluster) return
+      const at = performance.now()
+      if (e.role === 'leader') cluster.firstLeaderAt ??= at
+      cluster.emitRole({ node: e.node, role: e.role, term: e.term, at })
     }
     try {
       if (options.mode === 'lab') {
@@ -90,6 +96,7 @@ export class BenchRaftCluster {
           nodeEntry
         })
         cluster = new BenchRaftCluster('lab', config, dir, experiment, experiment.supervisor)
+        cluster.startedAt = startedAt
         experiment.recorder.onEvent((e) => emitRole(e))
         return { cluster, startedAt }
       }
@@ -113,6 +120,7 @@ export class BenchRaftCluster {
       })
       cluster = new BenchRaftCluster('direct', config, dir, null, supervisor)
       const startedAt = performance.now()
+      cluster.startedAt = startedAt
       await supervisor.startAll()
       return { cluster, startedAt }
     } catch (err) {
@@ -149,8 +157,26 @@ export class BenchRaftCluster {
     return best?.id ?? null
   }
 
-  waitForLeader(timeoutMs: number): Promise<string> {
-    return waitFor('a Raft Lab leader', timeoutMs, () => this.leader() ?? undefined, 5)
+  async waitForLeader(timeoutMs: number): Promise<string> {
+    try {
+      return await waitFor('a Raft Lab leader', timeoutMs, () => this.leader() ?? undefined, 5)
+    } catch (err) {
+      const nodes = this.supervisor
+        .views()
+        .map((v) => `${v.id} ${v.status} ${v.role ?? '-'} term ${v.currentTerm}`)
+        .join('; ')
+      // The data folder is removed on stop: quote the nodes' last stderr lines now.
+      const logs = this.ids
+        .map((id) => {
+          const path = join(this.dir, 'nodes', `${id}.stderr.log`)
+          const tail = existsSync(path)
+            ? readFileSync(path, 'utf8').trim().split('\n').slice(-3)
+            : []
+          return tail[0] ? `\n  ${id} stderr: ${tail.join('\n    ')}` : ''
+        })
+        .join('')
+      throw new Error(`${(err as Error).message} (nodes: ${nodes})${logs}`)
+    }
   }
 
   /** A client over every node (lab mode: recorded in the trace like a student's workload client). */
@@ -197,6 +223,24 @@ export class BenchRaftCluster {
   async restart(id: string): Promise<void> {
     if (this.experiment) await this.experiment.nodeAction(id, 'restart')
     else await this.supervisor.restart(id)
+  }
+
+  /**
+   * ms from the start of the cluster to the first node announcing it leads, or null
+   * before that. Lab mode reads it from the trace (whose clock starts with the
+   * experiment), as the election may end before start() returns.
+   */
+  async firstLeaderMs(): Promise<number | null> {
+    if (!this.experiment)
+      return this.firstLeaderAt === null ? null : this.firstLeaderAt - this.startedAt
+    this.experiment.recorder.flush()
+    const lines = (await readFile(join(this.dir, TRACE_FILE), 'utf8')).split('\n')
+    for (const line of lines) {
+      if (!line.includes('"role"')) continue
+      const e = JSON.parse(line) as { kind?: string; role?: string; t?: number }
+      if (e.kind === 'role' && e.role === 'leader' && typeof e.t === 'number') return e.t
+    }
+    return null
   }
 
   /** Size of the trace written so far (lab mode; null in direct mode, which records nothing). */

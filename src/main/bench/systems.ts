@@ -18,6 +18,11 @@ export interface RunningSystem {
   client(name: string, timeoutMs: number, onlyVia?: string): BenchClient
   crash(member: string): Promise<void>
   restart(member: string): Promise<void>
+  /**
+   * performance.now() of the first leader election seen after `t`, where the system
+   * reports elections as events (Raft Lab's role events); null otherwise.
+   */
+  firstLeaderAfter(t: number): number | null
   /** Bytes of trace recorded so far: the observer's output (lab mode only). */
   traceBytes(): Promise<number | null>
   stop(): Promise<void>
@@ -41,6 +46,13 @@ export async function startSystem(name: SystemName, o: SystemOptions): Promise<R
   })
   o.cleanup.add(() => cluster.stop())
   const crashed = new Set<string>()
+  const elections: number[] = []
+  cluster.onRole((change) => {
+    if (change.role !== 'leader') return
+    elections.push(change.at)
+    // Only recent ones are ever asked for: keep memory bounded on long runs.
+    if (elections.length > 1000) elections.shift()
+  })
   await cluster.waitForLeader(15_000)
   return {
     name,
@@ -55,6 +67,7 @@ export async function startSystem(name: SystemName, o: SystemOptions): Promise<R
       await cluster.restart(id)
       crashed.delete(id)
     },
+    firstLeaderAfter: (t) => elections.find((at) => at > t) ?? null,
     traceBytes: () => cluster.traceBytes(),
     stop: () => cluster.stop()
   }
@@ -111,6 +124,7 @@ async function startEtcd(o: SystemOptions): Promise<RunningSystem> {
       crashed.delete(name)
       await cluster.waitForLeader(15_000)
     },
+    firstLeaderAfter: () => null,
     traceBytes: () => Promise.resolve(null),
     stop: () => cluster.stop()
   }

@@ -1,5 +1,7 @@
 import { EXIT, UsageError, type CliCommand } from './command'
 import { throughputBench } from './bench-throughput'
+import { failoverBench } from './bench-failover'
+import { startBench } from './bench-start'
 import { nodeBench } from './bench-node'
 import { simBench } from './sim'
 
@@ -12,7 +14,13 @@ export interface BenchCommand {
 }
 
 // Every benchmark, one line each. `raftlab bench all` runs them in this order with defaults.
-export const benches: BenchCommand[] = [throughputBench, nodeBench, simBench]
+export const benches: BenchCommand[] = [
+  throughputBench,
+  failoverBench,
+  startBench,
+  nodeBench,
+  simBench
+]
 
 export const benchCommand: CliCommand = {
   name: 'bench',

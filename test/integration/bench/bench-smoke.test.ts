@@ -74,3 +74,39 @@ describe('bench smoke runs', () => {
     expectNumber((s.ratios as Record<string, unknown>)['lab/direct writes/s'], 'ratio')
   })
 })
+
+describe('bench smoke runs with kills and starts', () => {
+  it('failover: failover times over a few kills of the leader', async () => {
+    const s = await runBench('failover', ['--nodes', '3', '--trials', '2', '--clients', '1'])
+    const files = (s.files as string[]).map((f) => f.split('/').pop())
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'trials.csv',
+        'writes.csv',
+        'summary.json',
+        'failover.png',
+        'throughput.png'
+      ])
+    )
+    const lab = (
+      s.results as Record<string, { trials: unknown; failoverMs: Record<string, unknown> }>
+    ).lab
+    expect(lab?.trials).toBe(2)
+    for (const p of ['p50', 'p90', 'p99', 'max']) expectNumber(lab?.failoverMs[p], `failover ${p}`)
+  })
+
+  it('start: time to every node listening and to a leader', async () => {
+    const s = await runBench('start', ['--nodes', '3', '--trials', '2', '--mode', 'direct'])
+    const files = (s.files as string[]).map((f) => f.split('/').pop())
+    expect(files).toEqual(expect.arrayContaining(['trials.csv', 'summary.json', 'start.png']))
+    const results = s.results as Record<string, Record<string, unknown>>
+    expectNumber(results.listeningMs?.p50, 'listening p50')
+    expectNumber(results.leaderMs?.p50, 'leader p50')
+  })
+
+  it('rejects a bad option with exit 2 and a clear message', async () => {
+    const r = await raftlab(['bench', 'failover', '--election-timeout', '300-150'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--election-timeout: "300-150" must be MIN-MAX')
+  })
+})

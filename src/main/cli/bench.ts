@@ -1,8 +1,10 @@
 import { EXIT, UsageError, type CliCommand } from './command'
 import { throughputBench } from './bench-throughput'
+import { coreBench } from './bench-core'
 import { failoverBench } from './bench-failover'
 import { startBench } from './bench-start'
 import { nodeBench } from './bench-node'
+import { lincheckBench } from './bench-lincheck'
 import { simBench } from './sim'
 
 /** A benchmark: `raftlab bench <name>`. Prints figures; never asserts wall-clock time. */
@@ -19,6 +21,8 @@ export const benches: BenchCommand[] = [
   failoverBench,
   startBench,
   nodeBench,
+  lincheckBench,
+  coreBench,
   simBench
 ]
 

@@ -373,10 +373,12 @@ export function parseEdnMap(text: string): Map<string, Edn> {
       if (name === '') return problem('expected a keyword name')
       return { keyword: name }
     }
+    const start = i
     const token = word()
     if (token === 'nil') return null
     if (token === 'true' || token === 'false') return token === 'true'
     if (/^-?\d+$/.test(token)) return Number(token)
+    i = start
     return problem(token === '' ? `unexpected "${c}"` : `unexpected "${token}"`)
   }
 

@@ -18,7 +18,7 @@ import {
   workloadConfigSchema,
   type LabCommandName,
   type LabEvent,
-  type LabParsedRequest,
+  type LabRequest,
   type LabResults,
   type LabStatus,
   type ScenarioInfo
@@ -48,7 +48,7 @@ export interface LabOptions {
 }
 
 type Handlers = {
-  [K in LabCommandName]: (request: LabParsedRequest<K>) => Promise<LabResults[K]>
+  [K in LabCommandName]: (request: LabRequest<K>) => Promise<LabResults[K]>
 }
 
 function stamp(): string {
@@ -167,12 +167,12 @@ export class Lab implements Handlers {
     this.emit({ type: 'status', status: this.status() })
   }
 
-  async getStatus(req: LabParsedRequest<'getStatus'>): Promise<LabStatus> {
+  async getStatus(req: LabRequest<'getStatus'>): Promise<LabStatus> {
     parseLabRequest('getStatus', req)
     return this.status()
   }
 
-  async startCluster(req: LabParsedRequest<'startCluster'>): Promise<LabStatus> {
+  async startCluster(req: LabRequest<'startCluster'>): Promise<LabStatus> {
     const r = parseLabRequest('startCluster', req)
     if (r.mode === 'sim')
       throw new Error('simulation runs in the renderer; the engine starts real clusters')
@@ -192,7 +192,7 @@ export class Lab implements Handlers {
     return this.status()
   }
 
-  async stopCluster(req: LabParsedRequest<'stopCluster'>): Promise<LabStatus> {
+  async stopCluster(req: LabRequest<'stopCluster'>): Promise<LabStatus> {
     parseLabRequest('stopCluster', req)
     if (this.scenario?.running) {
       this.stopScenarioFlag = true
@@ -202,38 +202,38 @@ export class Lab implements Handlers {
     return this.status()
   }
 
-  async nodeAction(req: LabParsedRequest<'nodeAction'>): Promise<LabStatus> {
+  async nodeAction(req: LabRequest<'nodeAction'>): Promise<LabStatus> {
     const r = parseLabRequest('nodeAction', req)
     await this.running().nodeAction(r.node, r.action)
     return this.status()
   }
 
-  async network(req: LabParsedRequest<'network'>): Promise<LabStatus> {
+  async network(req: LabRequest<'network'>): Promise<LabStatus> {
     const r = parseLabRequest('network', req)
     this.running().network(r)
     return this.status()
   }
 
-  async clientOp(req: LabParsedRequest<'clientOp'>): Promise<LabResults['clientOp']> {
+  async clientOp(req: LabRequest<'clientOp'>): Promise<LabResults['clientOp']> {
     const r = parseLabRequest('clientOp', req)
     if (r.input.op === 'append')
       throw new Error('append is not an operation of the lab’s store (put, get, cas)')
     return this.running().clientOp(r.input)
   }
 
-  async startWorkload(req: LabParsedRequest<'startWorkload'>): Promise<LabStatus> {
+  async startWorkload(req: LabRequest<'startWorkload'>): Promise<LabStatus> {
     const r = parseLabRequest('startWorkload', req)
     this.running().startWorkload(workloadConfigSchema.parse(r))
     return this.status()
   }
 
-  async stopWorkload(req: LabParsedRequest<'stopWorkload'>): Promise<LabStatus> {
+  async stopWorkload(req: LabRequest<'stopWorkload'>): Promise<LabStatus> {
     parseLabRequest('stopWorkload', req)
     await this.running().stopWorkload()
     return this.status()
   }
 
-  async listScenarios(req: LabParsedRequest<'listScenarios'>): Promise<ScenarioInfo[]> {
+  async listScenarios(req: LabRequest<'listScenarios'>): Promise<ScenarioInfo[]> {
     parseLabRequest('listScenarios', req)
     const out: ScenarioInfo[] = []
     for (const dir of this.opts.scenarioDirs) {
@@ -254,7 +254,7 @@ export class Lab implements Handlers {
   }
 
   async validateScenario(
-    req: LabParsedRequest<'validateScenario'>
+    req: LabRequest<'validateScenario'>
   ): Promise<LabResults['validateScenario']> {
     const r = parseLabRequest('validateScenario', req)
     const parsed = parseScenario(r.text)
@@ -267,7 +267,7 @@ export class Lab implements Handlers {
     }
   }
 
-  async readScenario(req: LabParsedRequest<'readScenario'>): Promise<LabResults['readScenario']> {
+  async readScenario(req: LabRequest<'readScenario'>): Promise<LabResults['readScenario']> {
     const r = parseLabRequest('readScenario', req)
     const path = scenarioPath(r.path)
     if (statSync(path).size > MAX_SCENARIO_BYTES)
@@ -275,14 +275,14 @@ export class Lab implements Handlers {
     return { path, text: readFileSync(path, 'utf8') }
   }
 
-  async saveScenario(req: LabParsedRequest<'saveScenario'>): Promise<LabResults['saveScenario']> {
+  async saveScenario(req: LabRequest<'saveScenario'>): Promise<LabResults['saveScenario']> {
     const r = parseLabRequest('saveScenario', req)
     const path = scenarioPath(r.path)
     writeFileSync(path, r.text)
     return { path }
   }
 
-  async runScenario(req: LabParsedRequest<'runScenario'>): Promise<LabStatus> {
+  async runScenario(req: LabRequest<'runScenario'>): Promise<LabStatus> {
     const r = parseLabRequest('runScenario', req)
     const parsed = parseScenario(r.text)
     if (!parsed.ok) {
@@ -338,7 +338,7 @@ export class Lab implements Handlers {
     return this.status()
   }
 
-  async stopScenario(req: LabParsedRequest<'stopScenario'>): Promise<LabStatus> {
+  async stopScenario(req: LabRequest<'stopScenario'>): Promise<LabStatus> {
     parseLabRequest('stopScenario', req)
     this.stopScenarioFlag = true
     await this.scenarioDone
@@ -354,7 +354,7 @@ export class Lab implements Handlers {
   }
 
   async exportExperiment(
-    req: LabParsedRequest<'exportExperiment'>
+    req: LabRequest<'exportExperiment'>
   ): Promise<LabResults['exportExperiment']> {
     const r = parseLabRequest('exportExperiment', req)
     if (r.kind === 'folder') {
@@ -397,7 +397,7 @@ export class Lab implements Handlers {
     return { path: r.path }
   }
 
-  async openTrace(req: LabParsedRequest<'openTrace'>): Promise<LabResults['openTrace']> {
+  async openTrace(req: LabRequest<'openTrace'>): Promise<LabResults['openTrace']> {
     const r = parseLabRequest('openTrace', req)
     let t: LoadedTrace
     if (r.text !== undefined) t = await loadTraceText(r.text, 'opened trace')
@@ -415,14 +415,14 @@ export class Lab implements Handlers {
     return { header: t.header, events: t.events.length }
   }
 
-  async check(req: LabParsedRequest<'check'>): Promise<LabResults['check']> {
+  async check(req: LabRequest<'check'>): Promise<LabResults['check']> {
     const r = parseLabRequest('check', req)
     const t = r.source === 'opened' ? this.opened : await this.currentTrace()
     if (!t) throw new Error('no trace opened')
     return analyzeTrace(t.events).report
   }
 
-  async simControl(req: LabParsedRequest<'simControl'>): Promise<LabStatus> {
+  async simControl(req: LabRequest<'simControl'>): Promise<LabStatus> {
     parseLabRequest('simControl', req)
     throw new Error('simulation runs in the renderer, not in the lab engine')
   }

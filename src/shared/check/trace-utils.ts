@@ -7,6 +7,18 @@ import type { KvInput } from '../history'
  * key order of the JSON they were parsed from.
  */
 export function commandKey(command: Command): string {
+  let key = keys.get(command)
+  if (key === undefined) {
+    key = computeKey(command)
+    keys.set(command, key)
+  }
+  return key
+}
+
+// Entries travel between nodes by reference in the simulator: compute each command's key once.
+const keys = new WeakMap<Command, string>()
+
+function computeKey(command: Command): string {
   switch (command.op) {
     case 'noop':
       return 'noop'

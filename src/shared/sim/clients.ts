@@ -24,7 +24,7 @@ export const DEFAULT_WORKLOAD: WorkloadOptions = {
   clients: 3,
   keys: 3,
   mix: { put: 0.45, get: 0.4, cas: 0.15 },
-  thinkMs: [5, 60],
+  thinkMs: [10, 100],
   attemptTimeoutMs: 150,
   opTimeoutMs: 1000
 }
@@ -67,7 +67,7 @@ interface Pending {
 }
 
 /** A retry after NOT_LEADER waits this long, so a leaderless cluster is not flooded. */
-const RETRY_BACKOFF_MS: [number, number] = [5, 25]
+const RETRY_BACKOFF_MS: [number, number] = [10, 50]
 
 export class SimClient {
   private seq = 0

@@ -34,7 +34,7 @@ export interface RunResult {
 /** One seeded run to its end, checked for safety as it goes. */
 export function runSimulation(options: RunOptions): RunResult {
   const config = defaultClusterConfig(options.config)
-  const sim = new Simulator({ ...options, config })
+  const sim = new Simulator({ traceNetwork: options.record ?? false, ...options, config })
   const checker = new SafetyChecker()
   const events: TraceEvent[] = []
   sim.onEvent((event) => {

@@ -39,6 +39,8 @@ export interface SimOptions {
    * or a commit (and restarts a moment later); see crashPoint().
    */
   crashPoints?: number
+  /** Emit `net` events (default true); a run that keeps no trace can skip them, as no checker reads them. */
+  traceNetwork?: boolean
   /** Core settings the cluster config does not cover (batching, pipelining). */
   raft?: Partial<Pick<RaftConfig, 'maxEntriesPerMessage' | 'maxInflight'>>
 }
@@ -127,6 +129,7 @@ export class Simulator {
   private readonly raftConfig: RaftConfig
   private readonly clientDelayMs: [number, number]
   private readonly crashPoints: number
+  private readonly traceNetwork: boolean
   private readonly listeners: Listener[] = []
   private readonly msgIds = new Map<string, number>()
   private started = false
@@ -155,6 +158,7 @@ export class Simulator {
       maxInflight: options.raft?.maxInflight ?? SIM_DEFAULTS.maxInflight,
       bugs: config.bug ? [config.bug] : []
     }
+    this.traceNetwork = options.traceNetwork ?? true
     this.crashPoints = options.faults.includes('crash')
       ? (options.crashPoints ?? SIM_DEFAULTS.crashPoints)
       : 0
@@ -334,15 +338,19 @@ export class Simulator {
     this.drain(node)
   }
 
+  /** One closure per incarnation, rescheduled every TICK_MS (no allocation per tick). */
   private scheduleTick(node: SimNode, at: number, incarnation: number): void {
-    this.at(at, () => {
+    let next = at
+    const tick = () => {
       if (node.incarnation !== incarnation) return
       if (node.status === 'running' && node.core) {
         node.core.tick()
         this.drain(node)
       }
-      this.scheduleTick(node, at + TICK_MS, incarnation)
-    })
+      next += TICK_MS
+      this.at(next, tick)
+    }
+    this.at(next, tick)
   }
 
   private crash(node: SimNode): void {
@@ -558,29 +566,43 @@ export class Simulator {
     const msgId = (this.msgIds.get(link) ?? 0) + 1
     this.msgIds.set(link, msgId)
     this.stats.messagesSent++
-    const common = {
+    const route = this.network.route(message.from, message.to)
+    if (this.traceNetwork) {
+      this.emitNet('send', message, msgId)
+      if ('drop' in route) this.emitNet('drop', message, msgId, route.drop)
+    }
+    if ('drop' in route) return
+    route.delays.forEach((delayMs, copy) => {
+      if (copy > 0 && this.traceNetwork)
+        this.emitNet('duplicate', message, msgId, undefined, delayMs)
+      this.after(delayMs, () => {
+        const target = this.node(message.to)
+        if (target.status !== 'crashed') this.receive(target, { kind: 'message', message, msgId })
+        else if (this.traceNetwork) this.emitNet('drop', message, msgId, 'node down')
+      })
+    })
+  }
+
+  private emitNet(
+    action: 'send' | 'deliver' | 'drop' | 'duplicate',
+    message: RaftMessage,
+    msgId: number,
+    reason?: string,
+    delayMs?: number
+  ): void {
+    this.emit({
+      seq: 0,
+      t: 0,
+      kind: 'net',
+      action,
       from: message.from,
       to: message.to,
       msgId,
       type: message.type,
       term: message.term,
-      size: estimatedSize(message)
-    }
-    this.emit({ seq: 0, t: 0, kind: 'net', action: 'send', ...common })
-    const route = this.network.route(message.from, message.to)
-    if ('drop' in route) {
-      this.emit({ seq: 0, t: 0, kind: 'net', action: 'drop', ...common, reason: route.drop })
-      return
-    }
-    route.delays.forEach((delayMs, copy) => {
-      if (copy > 0)
-        this.emit({ seq: 0, t: 0, kind: 'net', action: 'duplicate', ...common, delayMs })
-      this.after(delayMs, () => {
-        const target = this.node(message.to)
-        if (target.status === 'crashed') {
-          this.emit({ seq: 0, t: 0, kind: 'net', action: 'drop', ...common, reason: 'node down' })
-        } else this.receive(target, { kind: 'message', message, msgId })
-      })
+      size: estimatedSize(message),
+      ...(reason !== undefined && { reason }),
+      ...(delayMs !== undefined && { delayMs })
     })
   }
 
@@ -593,18 +615,7 @@ export class Simulator {
     if (node.status !== 'running' || !core) return
     if (inbound.kind === 'client') return this.serve(node, core, inbound.request)
     const { message, msgId } = inbound
-    this.emit({
-      seq: 0,
-      t: 0,
-      kind: 'net',
-      action: 'deliver',
-      from: message.from,
-      to: message.to,
-      msgId,
-      type: message.type,
-      term: message.term,
-      size: estimatedSize(message)
-    })
+    if (this.traceNetwork) this.emitNet('deliver', message, msgId)
     core.step(message)
     this.drain(node)
   }

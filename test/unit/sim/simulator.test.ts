@@ -141,8 +141,8 @@ describe('Simulator behaviour', () => {
     expect(
       during.filter((e) => e.kind === 'net' && e.action === 'send' && e.to === follower).length
     ).toBeGreaterThan(0)
-    sim.perform({ action: 'resume', node: follower })
     const resumedAt = log.length
+    sim.perform({ action: 'resume', node: follower })
     sim.runUntil(1501)
     expect(
       log

@@ -224,10 +224,11 @@ class RaftNode {
   /** The node cannot go on safely (corrupt log, failed fsync): report and exit non-zero. */
   private fatal(err: unknown): void {
     const message = err instanceof Error ? err.message : String(err)
+    // After a clean stop, an fsync cut short by closing the WAL is not an error of the node.
+    if (this.stopping) return this.log(`after stop: ${message}`)
     this.emit({ kind: 'node-error', node: this.options.id, message })
     this.flushEvents()
     this.log(`fatal: ${message}`)
-    if (this.stopping) return
     this.stopping = true
     this.shutdown()
     this.finish(1)

@@ -690,9 +690,15 @@ class Raft implements RaftCore {
    */
   private backUp(pr: Progress, m: AppendEntriesResponse): boolean {
     const rejected = m.matchIndex
-    const stale =
-      pr.state === 'replicate' ? rejected <= pr.matchIndex : rejected !== pr.nextIndex - 1
-    if (stale) return false
+    if (rejected < pr.matchIndex) return false
+    if (rejected === pr.matchIndex) {
+      // It acknowledged this index before and now lacks it: it lost writes that
+      // were not durable (no-fsync), or another leader of this term changed its
+      // log (forget-vote). Look for the match point again.
+      pr.matchIndex = 0
+    } else if (pr.state === 'probe' && rejected !== pr.nextIndex - 1) {
+      return false
+    }
     let next = m.conflictIndex
     if (m.conflictTerm > 0) {
       const last = this.log.lastIndexOfTerm(m.conflictTerm, rejected)

@@ -160,7 +160,9 @@ export class Cluster {
 
   /** Deliver matching messages, and the ones they cause, until none is left. */
   stabilize(match: (m: RaftMessage) => boolean = () => true): void {
-    while (this.deliver(match) > 0);
+    for (let round = 0; this.deliver(match) > 0; round++) {
+      if (round > 10_000) throw new Error('messages still flow after 10000 rounds: a livelock')
+    }
   }
 
   drop(match: (m: RaftMessage) => boolean): number {

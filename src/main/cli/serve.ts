@@ -2,7 +2,7 @@
 // one loopback port; the printed URL carries the session token.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { createLab } from '../lab/lab'
 import { LOOPBACK_HOSTS, startLabServer, type LoopbackHost } from '../server/lab-server'
 import { EXIT, UsageError, parseCommandArgs, parseInteger, type CliCommand } from './command'
@@ -21,7 +21,13 @@ Options:
   --dir DIR   where experiment folders are created (default: raftlab-experiments)
   --open      open the URL in the default browser`
 
-const appRoot = resolve(__dirname, '..', '..')
+/** The folder holding package.json, out/ and resources/; bundling may move this code into out/main/chunks. */
+function findAppRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`)
+  }
+}
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -42,6 +48,7 @@ export const serveCommand: CliCommand = {
         `--host ${values.host}: browser mode listens on ${LOOPBACK_HOSTS.join(', ')} only`
       )
     }
+    const appRoot = findAppRoot(__dirname)
     const rendererDir = join(appRoot, 'out', 'renderer')
     if (!existsSync(join(rendererDir, 'index.html'))) {
       throw new UsageError(`${rendererDir}/index.html is missing: run \`npm run build\` first`)
@@ -49,7 +56,9 @@ export const serveCommand: CliCommand = {
 
     const lab = createLab({
       experimentsDir: resolve(values.dir),
-      scenarioDirs: [join(appRoot, 'resources', 'scenarios')]
+      scenarioDirs: [join(appRoot, 'resources', 'scenarios')],
+      // Explicit: the engine's default is found relative to its own bundle chunk and the cwd.
+      nodeEntry: join(appRoot, 'out', 'main', 'node.js')
     })
     const server = await startLabServer({ backend: lab, rendererDir, host, port })
     process.stdout.write(`Raft Lab is serving at ${server.url}\nPress Ctrl+C to stop.\n`)

@@ -1,0 +1,146 @@
+// Issue 6's cluster flows in Chromium against `raftlab serve` with real node processes: a leader
+// appears; crashing it elects another; a partitioned minority stops advancing and catches up
+// after heal; puts reach every node's log and state table.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { assertBuilt, launchBrowser, openApp, screenshot, startServe, type Served } from './harness'
+
+const NODES = ['n1', 'n2', 'n3', 'n4', 'n5']
+const poll = { timeout: 20_000, interval: 100 }
+
+let served: Served | undefined
+let browser: Browser | undefined
+let page: Page
+let errors: string[]
+
+beforeAll(async () => {
+  assertBuilt()
+  served = await startServe()
+  browser = await launchBrowser()
+  ;({ page, errors } = await openApp(browser, served.url))
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await served?.stop()
+})
+
+const node = (id: string) => page.getByTestId(`node-${id}`)
+const attr = async (id: string, name: string) => (await node(id).getAttribute(name)) ?? ''
+
+/** Running leaders, as the ring shows them. */
+async function leaders(): Promise<string[]> {
+  const found: string[] = []
+  for (const id of NODES) {
+    if ((await attr(id, 'data-role')) === 'leader' && (await attr(id, 'data-status')) === 'running')
+      found.push(id)
+  }
+  return found
+}
+
+async function applied(id: string): Promise<number> {
+  return Number(await page.getByTestId(`state-applied-${id}`).textContent())
+}
+
+/** Select a node in the ring and press one of the inspector's action buttons. */
+async function nodeAction(id: string, action: string): Promise<void> {
+  if ((await page.getByTestId('node-inspector').count()) > 0) {
+    await page.getByTestId('inspector-close').click()
+  }
+  await node(id).click()
+  await page.getByTestId(`node-action-${action}`).click()
+}
+
+async function put(key: string, value: string): Promise<string> {
+  await page.getByTestId('tab-client').click()
+  await page.getByTestId('client-op').selectOption('put')
+  await page.getByTestId('client-key').fill(key)
+  await page.getByTestId('client-value').fill(value)
+  const result = page.getByTestId('client-result')
+  const before = (await result.count()) > 0 ? await result.textContent() : null
+  await page.getByTestId('client-send').click()
+  await expect
+    .poll(async () => (await result.count()) > 0 && (await result.textContent()) !== before, poll)
+    .toBe(true)
+  return (await result.textContent()) ?? ''
+}
+
+describe('a 5-node cluster in the browser', () => {
+  let leader = ''
+
+  it('starts 5 nodes and a leader appears', async () => {
+    await page.getByTestId('start-nodes').selectOption('5')
+    await page.getByTestId('start-button').click()
+    await expect.poll(async () => (await leaders()).length, poll).toBe(1)
+    leader = (await leaders())[0] as string
+    for (const id of NODES) expect(await attr(id, 'data-status')).toBe('running')
+    await screenshot(page, 'cluster-1-leader')
+  })
+
+  it('crashing the leader elects a new one in a higher term', async () => {
+    const oldTerm = Number(await attr(leader, 'data-term'))
+    await nodeAction(leader, 'crash')
+    await expect.poll(() => attr(leader, 'data-status'), poll).toMatch(/^(crashed|exited)$/)
+    await expect
+      .poll(async () => (await leaders()).filter((id) => id !== leader).length, poll)
+      .toBe(1)
+    const next = (await leaders())[0] as string
+    expect(next).not.toBe(leader)
+    expect(Number(await attr(next, 'data-term'))).toBeGreaterThan(oldTerm)
+    await screenshot(page, 'cluster-2-new-leader')
+    await nodeAction(leader, 'restart')
+    await expect.poll(() => attr(leader, 'data-status'), poll).toBe('running')
+    leader = next
+  })
+
+  it('a partitioned minority stops advancing while the majority commits; heal catches it up', async () => {
+    const minority = NODES.filter((id) => id !== leader).slice(0, 2)
+    const majority = NODES.filter((id) => !minority.includes(id))
+    for (const id of minority) await page.getByTestId(`partition-select-${id}`).selectOption('1')
+    await page.getByTestId('partition-apply').click()
+    // Let what was in flight settle before taking the minority's position.
+    await put('p0', 'before')
+    const frozen = await Promise.all(minority.map(applied))
+    for (let i = 1; i <= 3; i++) expect(await put(`p${i}`, `v${i}`)).toMatch(/^ok/)
+    const majorityApplied = Math.min(...(await Promise.all(majority.map(applied))))
+    await expect
+      .poll(async () => Math.min(...(await Promise.all(majority.map(applied)))), poll)
+      .toBeGreaterThanOrEqual(majorityApplied)
+    expect(Math.min(...(await Promise.all(majority.map(applied))))).toBeGreaterThan(
+      Math.max(...frozen)
+    )
+    expect(await Promise.all(minority.map(applied))).toEqual(frozen)
+    await screenshot(page, 'cluster-3-partitioned')
+    for (const id of minority) {
+      expect(await page.getByTestId(`state-cell-${id}-p3`).textContent()).toMatch(/^\s*-\s*$/)
+    }
+
+    await page.getByTestId('heal-button').click()
+    for (const id of minority) {
+      await expect.poll(() => applied(id), poll).toBeGreaterThanOrEqual(majorityApplied)
+    }
+    await screenshot(page, 'cluster-4-healed')
+  })
+
+  it("puts show up in every node's log and state table", async () => {
+    expect(await put('e2e', 'first')).toMatch(/^ok/)
+    expect(await put('e2e', 'second')).toMatch(/^ok/)
+    for (const id of NODES) {
+      await expect
+        .poll(() => page.getByTestId(`state-cell-${id}-e2e`).textContent(), poll)
+        .toMatch(/^\s*second\s*$/)
+    }
+    // The last put's log entry: the highest index the leader has applied.
+    const index = await applied(leader)
+    for (const id of NODES) {
+      const cell = page.getByTestId(`log-cell-${id}-${index}`)
+      await expect.poll(() => cell.getAttribute('data-committed'), poll).toBe('true')
+      await cell.click()
+      await expect
+        .poll(() => page.getByTestId('log-entry-detail').textContent(), poll)
+        .toContain('put(e2e, second)')
+    }
+    await screenshot(page, 'cluster-5-puts')
+    expect(errors, errors.join('\n')).toEqual([])
+  })
+})

@@ -92,7 +92,11 @@ export interface AppendEntries extends Envelope {
 export interface AppendEntriesResponse extends Envelope {
   type: 'AppendEntriesResponse'
   success: boolean
-  /** On success: the index of the last entry known to match the leader's log. */
+  /**
+   * On success: the index of the last entry known to match the leader's log.
+   * On failure: the prevLogIndex that was rejected (so the leader can tell a
+   * stale rejection from a fresh one, as etcd's MsgAppResp.Index does).
+   */
   matchIndex: number
   /** On failure, fast backtracking (§5.3): first index of the conflicting term, or lastIndex+1. */
   conflictIndex: number

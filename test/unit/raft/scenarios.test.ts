@@ -1,6 +1,23 @@
 // Data-driven scenarios (testdata/*.txt) in etcd-io/raft's style. Each file
 // tells a story from the paper; `UPDATE=1 npx vitest run --project unit
 // test/unit/raft` rewrites the expected outputs, to be reviewed as a diff.
+//
+// Commands (nodes are n1..nN; a block prints the events its commands caused):
+//   start N [preVote=false] [election=10-20] [heartbeat=3] [maxEntries=64]
+//           [maxInflight=4] [bugs=a,b] [seed=1]     a new cluster, all followers
+//   disk ID [term=T] [vote=ID] [log=1,1,2]           replace a disk, restart from it
+//   elect ID                 campaign and deliver everything; prints only the outcome
+//   campaign ID...           the election timer fires now
+//   tick [N] [ID...]         N ticks of all (or the listed) clocks, delivering everything after each
+//   deliver [F->T...]        deliver the in-flight messages that match, once (* = any node)
+//   stabilize [F->T...]      deliver matching messages and those they cause until none is left
+//   drop [first] [F->T...]   lose matching in-flight messages (or only the oldest)
+//   msgs                     list in-flight messages
+//   propose ID|leader put k=v | get k | cas k=from->to   ("-" = absent)
+//   read ID                  a ReadIndex read
+//   partition A B | C D      links across groups lose every message; heal: reconnect
+//   crash ID... / restart ID...   lose unsynced writes / start from what the disk holds
+//   status [ID...] / log [ID...] / kv [ID...]
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -98,11 +98,12 @@ async function startEtcd(o: SystemOptions): Promise<RunningSystem> {
     client: (_clientName, timeoutMs, onlyVia) => {
       const alive = cluster.names.filter((n) => !crashed.has(n))
       const via = onlyVia ?? alive[rr++ % alive.length]!
-      const etcd = cluster.clientFor(via)
       return {
         put: async (key, value) => {
           try {
-            await etcd
+            // Looked up per call: a killed member's client is closed, its restart gets a new one.
+            await cluster
+              .clientFor(via)
               .put(key)
               .value(value)
               .options({ deadline: Date.now() + timeoutMs })

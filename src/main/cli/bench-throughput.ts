@@ -87,7 +87,12 @@ export const throughputBench: BenchCommand = {
         const failed = mine.reduce((n, r) => n + r.samples.filter((x) => !x.ok).length, 0)
         const seconds = mine.reduce((t, r) => t + r.elapsedMs, 0) / 1000
         const latency = summarize(ok.map((x) => x.endMs - x.startMs))
-        const trace = mine[0]?.traceBytes ?? null
+        // Trace bytes per second of load (the trace also holds the warm-up and the start).
+        const traced = mine.filter((r) => r.traceBytes !== null)
+        const traceBytesPerSec = traced.length
+          ? traced.reduce((n, r) => n + (r.traceBytes ?? 0), 0) /
+            (traced.reduce((t, r) => t + r.elapsedMs + warmupMs, 0) / 1000)
+          : null
         return [
           s,
           {
@@ -95,7 +100,7 @@ export const throughputBench: BenchCommand = {
             ok: ok.length,
             failed,
             latencyMs: latency,
-            traceBytes: trace
+            traceBytesPerSec
           }
         ]
       })
@@ -106,7 +111,7 @@ export const throughputBench: BenchCommand = {
         ok: number
         failed: number
         latencyMs: LatencySummary
-        traceBytes: number | null
+        traceBytesPerSec: number | null
       }
     >
 
@@ -198,6 +203,11 @@ export const throughputBench: BenchCommand = {
       })
     )
     printTable('ratios', ['ratio', 'value'], Object.entries(ratios))
+    const traceRate = results.lab.traceBytesPerSec
+    if (traceRate !== null)
+      process.stdout.write(
+        `\ntrace written by the lab engine: ${(traceRate / 1e6).toFixed(2)} MB/s of load\n`
+      )
     process.stdout.write(`\nfiles: ${out.dir}\n`)
     if (values.json)
       printJsonSummary({

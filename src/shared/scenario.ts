@@ -68,6 +68,14 @@ const delayFault = z.union([
   durationSchema.transform((ms) => ({ ms, jitter: 0, from: '*' as const, to: '*' as const })),
   z.object({ ms: durationSchema, jitter: durationSchema.default(0), ...linkEnds }).strict()
 ])
+const maxEntriesFault = z.union([
+  z
+    .number()
+    .int()
+    .min(0)
+    .transform((n) => ({ n, from: '*' as const, to: '*' as const })),
+  z.object({ n: z.number().int().min(0), ...linkEnds }).strict()
+])
 const kvValue = z.string().max(65_536)
 const key = z.string().min(1).max(256)
 /** Send the operation to this node first (one node: nN, @label, leader, follower or random). */
@@ -97,6 +105,7 @@ export const STEP_ACTIONS = [
   'delay',
   'duplicate',
   'reorder',
+  'max-entries',
   'put',
   'get',
   'cas',
@@ -129,6 +138,7 @@ const actionFields = {
   delay: delayFault,
   duplicate: probFault,
   reorder: probFault,
+  'max-entries': maxEntriesFault,
   put: z.object({ key, value: kvValue, ...via }).strict(),
   get: z.object({ key, ...via }).strict(),
   cas: z.object({ key, from: kvValue.nullable(), to: kvValue, ...via }).strict(),

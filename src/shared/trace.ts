@@ -56,7 +56,12 @@ export const linkFaultSchema = z.object({
   jitterMs: z.number().min(0).max(60_000).default(0),
   duplicate: z.number().min(0).max(1).default(0),
   /** Probability a message is held back and overtaken by the next one. */
-  reorder: z.number().min(0).max(1).default(0)
+  reorder: z.number().min(0).max(1).default(0),
+  /**
+   * Lab proxy only: an AppendEntries passes with at most this many of its
+   * entries, as if the sender had batched fewer and the rest were lost.
+   */
+  maxEntries: z.number().int().min(0).max(1_000_000).optional()
 })
 export type LinkFault = z.infer<typeof linkFaultSchema>
 

@@ -31,7 +31,11 @@ interface Frame {
   line: string
   type: string
   term: number
+  /** The parsed message, when the line is a JSON object. */
+  obj: Record<string, unknown> | undefined
   msg: Record<string, unknown> | undefined
+  /** Set when the proxy cut an AppendEntries' entries (max entries). */
+  cut?: string
 }
 
 export interface ProxyOptions {
@@ -162,7 +166,8 @@ class Relay {
       return this.netEvent('drop', frame, id, { reason: 'queue full' })
     const copies = f.duplicate > 0 && rng() < f.duplicate ? 2 : 1
     if (copies === 2) this.netEvent('duplicate', frame, id)
-    for (let c = 0; c < copies; c++) this.schedule(frame, id, up)
+    const sent = f.maxEntries !== undefined ? truncateEntries(frame, f.maxEntries) : frame
+    for (let c = 0; c < copies; c++) this.schedule(sent, id, up)
   }
 
   private schedule(frame: Frame, id: number, up: net.Socket): void {
@@ -175,7 +180,10 @@ class Relay {
       this.pending--
       if (up.destroyed) return this.netEvent('drop', frame, id, { reason: 'node down' })
       up.write(frame.line + '\n')
-      this.netEvent('deliver', frame, id, delay > 0 ? { delayMs: Math.round(delay) } : {})
+      this.netEvent('deliver', frame, id, {
+        ...(delay > 0 ? { delayMs: Math.round(delay) } : {}),
+        ...(frame.cut ? { reason: frame.cut } : {})
+      })
     }
     this.pending++
     const release = (): void => {
@@ -217,6 +225,22 @@ class Relay {
   }
 }
 
+/** An AppendEntries cut to its first `max` entries; other frames unchanged. */
+function truncateEntries(frame: Frame, max: number): Frame {
+  const entries = frame.obj?.entries
+  if (frame.type !== 'AppendEntries' || !Array.isArray(entries) || entries.length <= max)
+    return frame
+  const obj = { ...frame.obj, entries: entries.slice(0, max) }
+  const line = JSON.stringify(obj)
+  return {
+    ...frame,
+    line,
+    obj,
+    msg: line.length <= NET_MSG_LIMIT ? obj : undefined,
+    cut: `delivered ${max} of ${entries.length} entries (max entries)`
+  }
+}
+
 function parseFrame(line: string): Frame {
   try {
     const v = JSON.parse(line) as unknown
@@ -226,13 +250,14 @@ function parseFrame(line: string): Frame {
         line,
         type: typeof o.type === 'string' ? o.type.slice(0, 64) : 'unknown',
         term: typeof o.term === 'number' && Number.isInteger(o.term) && o.term >= 0 ? o.term : 0,
+        obj: o,
         msg: line.length <= NET_MSG_LIMIT ? o : undefined
       }
     }
   } catch {
     // Not JSON: still relayed, so the receiving node decides what to do with it.
   }
-  return { line, type: 'invalid', term: 0, msg: undefined }
+  return { line, type: 'invalid', term: 0, obj: undefined, msg: undefined }
 }
 
 export class FaultProxy {

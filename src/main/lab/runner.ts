@@ -321,6 +321,8 @@ export class ScenarioRunner {
     if (step.duplicate !== undefined)
       return this.link(step.duplicate, { duplicate: step.duplicate.p })
     if (step.reorder !== undefined) return this.link(step.reorder, { reorder: step.reorder.p })
+    const maxEntries = step['max-entries']
+    if (maxEntries !== undefined) return this.link(maxEntries, { maxEntries: maxEntries.n })
     if (step.delay !== undefined)
       return this.link(step.delay, { delayMs: step.delay.ms, jitterMs: step.delay.jitter })
     if (step.put !== undefined)

@@ -230,7 +230,15 @@ export class Supervisor {
       t.unref()
       void ready.then(() => clearTimeout(t))
     })
-    return Promise.race([ready, n.exited, timeout])
+    return Promise.race([ready, n.exited, timeout]).then(() => {
+      if (n.view.status !== 'running' && n.view.status !== 'paused') {
+        const how =
+          n.view.status === 'starting'
+            ? `did not listen within ${START_TIMEOUT_MS} ms`
+            : `exited (code ${n.view.exitCode})`
+        throw new Error(`node ${id} ${how}; see nodes/${id}.stderr.log`)
+      }
+    })
   }
 
   private onLine(n: NodeProc, line: string): void {

@@ -46,6 +46,7 @@ const passing = [
   '04-no-majority-no-commit.yaml',
   '05-majority-partition.yaml',
   '06-split-votes.yaml',
+  '07-figure-8.yaml',
   '08-unreliable-network.yaml',
   '09-stale-read.yaml',
   '10-durability.yaml'
@@ -62,6 +63,19 @@ describe('built-in scenarios', () => {
       expect(r.expectations.map((e) => e.name)).toContain('safety')
     })
   }
+
+  it('07b-figure-8-commit-old-term fails safety: a committed entry is overwritten', async () => {
+    const r = await run('07b-figure-8-commit-old-term.yaml')
+    expect(r.code).toBe(1)
+    const failed = r.expectations.filter((e) => !e.ok)
+    expect(
+      failed.map((e) => e.name),
+      r.stderr
+    ).toEqual(['safety'])
+    expect(failed[0]?.message).toMatch(
+      /state-machine-safety: n\d applied noop \(term 2\) at index 3 .* but n1 applied put x=b/
+    )
+  })
 
   it('09b-stale-read-bug fails linearizability (and only that)', async () => {
     const r = await run('09b-stale-read-bug.yaml')

@@ -6,7 +6,8 @@ import {
   HistoryFormatError,
   TraceHistoryError,
   parseHistory,
-  type HistoryFormat
+  type HistoryFormat,
+  type ParsedHistory
 } from '../../shared/check/history-formats'
 import {
   checkLinearizability,
@@ -73,7 +74,7 @@ export const lincheckCommand: CliCommand = {
     } catch (err) {
       throw new UsageError(`cannot read ${file}: ${(err as Error).message}`)
     }
-    let parsed
+    let parsed: ParsedHistory
     try {
       parsed = parseHistory(text, format as HistoryFormat | 'auto', file)
     } catch (err) {

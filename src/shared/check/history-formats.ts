@@ -85,13 +85,8 @@ interface Pending {
 /** Collects operations; an op id is its position in the history. */
 class HistoryBuilder {
   readonly ops: HistoryOperation[] = []
-  add(
-    pending: Pending,
-    ret: number,
-    output: KvOutput | undefined,
-    source: string
-  ): HistoryOperation {
-    const op: HistoryOperation = {
+  add(pending: Pending, ret: number, output: KvOutput | undefined, source: string): void {
+    this.ops.push({
       id: this.ops.length,
       client: pending.client,
       input: pending.input,
@@ -99,9 +94,7 @@ class HistoryBuilder {
       ret,
       output,
       source
-    }
-    this.ops.push(op)
-    return op
+    })
   }
 }
 

@@ -39,6 +39,8 @@ export interface SimOptions {
    * or a commit (and restarts a moment later); see crashPoint().
    */
   crashPoints?: number
+  /** The same for a leader's disk writes and commits (a leader dying mid-replication is what Figure 8 is about). */
+  leaderCrashPoints?: number
   /** Emit `net` events (default true); a run that keeps no trace can skip them, as no checker reads them. */
   traceNetwork?: boolean
   /** Core settings the cluster config does not cover (batching, pipelining). */
@@ -91,6 +93,8 @@ interface SimNode {
   /** Confirmed ReadIndex reads waiting for lastApplied to reach their index. */
   readyReads: { index: number; request: ClientRequest }[]
   nextReadId: number
+  /** Whether the core's last role event made it leader. */
+  leads: boolean
 }
 
 type Listener = (event: TraceEvent) => void
@@ -101,6 +105,7 @@ const SIM_DEFAULTS = {
   maxEntriesPerMessage: 64,
   maxInflight: 4,
   crashPoints: 0.005,
+  leaderCrashPoints: 0.02,
   /** Downtime after a crash-after-persist. */
   quickRestartMs: [1, 30] as [number, number]
 }
@@ -129,6 +134,7 @@ export class Simulator {
   private readonly raftConfig: RaftConfig
   private readonly clientDelayMs: [number, number]
   private readonly crashPoints: number
+  private readonly leaderCrashPoints: number
   private readonly traceNetwork: boolean
   private readonly listeners: Listener[] = []
   private readonly msgIds = new Map<string, number>()
@@ -159,8 +165,10 @@ export class Simulator {
       bugs: config.bug ? [config.bug] : []
     }
     this.traceNetwork = options.traceNetwork ?? true
-    this.crashPoints = options.faults.includes('crash')
-      ? (options.crashPoints ?? SIM_DEFAULTS.crashPoints)
+    const crashes = options.faults.includes('crash')
+    this.crashPoints = crashes ? (options.crashPoints ?? SIM_DEFAULTS.crashPoints) : 0
+    this.leaderCrashPoints = crashes
+      ? (options.leaderCrashPoints ?? SIM_DEFAULTS.leaderCrashPoints)
       : 0
   }
 
@@ -204,7 +212,8 @@ export class Simulator {
         proposals: new Map(),
         reads: new Map(),
         readyReads: [],
-        nextReadId: 0
+        nextReadId: 0,
+        leads: false
       }
       this.nodes.set(id, node)
       this.boot(node, 'start')
@@ -310,6 +319,7 @@ export class Simulator {
     const { hardState, entries } = node.disk.initialState()
     node.incarnation++
     node.status = 'running'
+    node.leads = false
     node.hardState = hardState
     node.lastIndex = entries.length
     node.kv = new KvStore()
@@ -401,7 +411,7 @@ export class Simulator {
       }
       const writes = rd.hardState !== null || rd.entries.length > 0
       if (writes) this.persist(node, rd.hardState, rd.entries, rd.mustSync)
-      const crash = (writes || commits) && this.crashPoint()
+      const crash = (writes || commits) && this.crashPoint(node)
       if (crash === 'before-send') return this.crashAndRestart(node)
       for (const message of rd.messages) this.send(message)
       for (const entry of rd.committed) this.apply(node, entry)
@@ -431,8 +441,9 @@ export class Simulator {
    * commit, before or after sending what depends on it: the moments that expose
    * durability and commit-rule bugs, which crashes at random times rarely hit.
    */
-  private crashPoint(): 'before-send' | 'after-send' | null {
-    if (this.crashPoints === 0 || this.rng() >= this.crashPoints) return null
+  private crashPoint(node: SimNode): 'before-send' | 'after-send' | null {
+    const p = node.leads ? this.leaderCrashPoints : this.crashPoints
+    if (p === 0 || this.rng() >= p) return null
     return this.rng() < 0.5 ? 'before-send' : 'after-send'
   }
 
@@ -467,7 +478,8 @@ export class Simulator {
     const id = node.id
     switch (event.kind) {
       case 'role':
-        if (event.role === 'leader') this.stats.elections++
+        node.leads = event.role === 'leader'
+        if (node.leads) this.stats.elections++
         else this.abandonProposals(node, event.leader)
         return this.emit({
           seq: 0,

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import {
+  FAULT_KINDS,
+  runSimulation,
+  type FaultKind,
+  type RunOptions
+} from '../../../src/shared/sim'
+import type { TeachingBug } from '../../../src/shared/raft/types'
+
+// Each teaching bug is caught by the checkers within the number of seeds stated
+// here, and the same seeds without the bug are clean (the catch is the bug's doing).
+interface BugCase {
+  bug: TeachingBug
+  /** The first violation must come within this many seeds. */
+  withinSeeds: number
+  /** A violation of one of these properties counts as catching the bug. */
+  properties: string[]
+  faults: readonly FaultKind[]
+  options: Omit<RunOptions, 'seed' | 'faults'>
+}
+
+const CASES: BugCase[] = [
+  {
+    bug: 'vote-without-log-check',
+    withinSeeds: 100,
+    properties: ['leader-completeness', 'state-machine-safety', 'log-matching'],
+    faults: FAULT_KINDS,
+    options: { durationMs: 3000 }
+  },
+  {
+    bug: 'no-fsync',
+    withinSeeds: 60,
+    properties: [
+      'election-safety',
+      'leader-completeness',
+      'state-machine-safety',
+      'log-matching',
+      'acknowledged-writes-applied'
+    ],
+    faults: ['crash', 'delay'],
+    options: { durationMs: 3000, config: { nodes: 3 } }
+  },
+  {
+    bug: 'stale-read',
+    withinSeeds: 60,
+    properties: ['linearizability'],
+    faults: FAULT_KINDS,
+    options: { durationMs: 3000 }
+  }
+]
+
+function firstViolation(c: BugCase, bug: TeachingBug | null, seeds: number) {
+  for (let seed = 1; seed <= seeds; seed++) {
+    const r = runSimulation({
+      ...c.options,
+      seed,
+      faults: c.faults,
+      config: { ...c.options.config, bug }
+    })
+    if (r.safety.length > 0) return { seed, properties: r.safety.map((p) => p.property) }
+  }
+  return null
+}
+
+describe('teaching bugs are caught in simulation', () => {
+  for (const c of CASES) {
+    it(`${c.bug}: within ${c.withinSeeds} seeds`, { timeout: 300_000 }, () => {
+      const found = firstViolation(c, c.bug, c.withinSeeds)
+      expect(found, `${c.bug} not caught in ${c.withinSeeds} seeds`).not.toBeNull()
+      expect(found?.properties.some((p) => c.properties.includes(p))).toBe(true)
+      expect(firstViolation(c, null, found?.seed ?? 0)).toBeNull()
+    })
+  }
+})

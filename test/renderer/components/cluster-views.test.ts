@@ -84,6 +84,19 @@ describe('NodeInspector', () => {
     expect(f.get('[data-testid="inspector-leader-view"]').text()).toBe('nextIndex 4, matchIndex 3')
   })
 
+  it('follows the live node as events arrive', async () => {
+    const fake = setup({ events: scene() })
+    const w = mountIn(NodeInspector, { props: { node: 'n2' } })
+    expect(w.get('[data-testid="inspector-commit"]').text()).toBe('2')
+    fake.emit({
+      type: 'events',
+      replay: false,
+      events: [{ seq: 999, t: 20, kind: 'commit', node: 'n2', commitIndex: 3, term: 2 }]
+    })
+    await flush()
+    expect(w.get('[data-testid="inspector-commit"]').text()).toBe('3')
+  })
+
   it('offers the actions that make sense and sends them', async () => {
     const fake = setup({ events: scene() })
     const w = mountIn(NodeInspector, { props: { node: 'n3' } })
@@ -121,14 +134,30 @@ describe('TheLogGrid', () => {
     expect(detail).toContain('held by n1, n2')
   })
 
-  it('renders only a window of columns for long logs', () => {
+  it('renders only a window of columns for long logs, following the tail until scrolled back', async () => {
     const ev = eventBuilder()
     const entries = Array.from({ length: 5000 }, (_, i) => put(i + 1, 1, 'k', `${i}`))
-    setup({ events: [ev(1, { kind: 'append', node: 'n1', entries })] })
+    const fake = setup({ events: [ev(1, { kind: 'append', node: 'n1', entries })] })
     const w = mountIn(TheLogGrid)
-    const cells = w.findAll('[data-testid^="log-cell-n1-"]')
-    expect(cells.length).toBeGreaterThan(0)
-    expect(cells.length).toBeLessThan(200)
+    const shown = () =>
+      w
+        .findAll('[data-testid^="log-cell-n1-"]')
+        .map((c) => Number(c.attributes('data-testid')!.split('-').pop()))
+    expect(shown().length).toBeLessThan(200)
+    expect(shown().at(-1)).toBe(5000)
+    await w.get('[data-testid="log-scroll"]').setValue('100')
+    expect(shown()[0]).toBe(100)
+    expect((w.get('[data-testid="log-follow"]').element as HTMLInputElement).checked).toBe(false)
+    // New entries do not move a view the student scrolled back.
+    fake.emit({
+      type: 'events',
+      replay: false,
+      events: [ev(2, { kind: 'append', node: 'n1', entries: [put(5001, 1, 'k', 'x')] })]
+    })
+    await flush()
+    expect(shown()[0]).toBe(100)
+    await w.get('[data-testid="log-follow"]').setValue(true)
+    expect(shown().at(-1)).toBe(5001)
   })
 })
 

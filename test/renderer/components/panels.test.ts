@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import ClientPanel from '@renderer/components/ClientPanel.vue'
 import ScenarioPanel from '@renderer/components/ScenarioPanel.vue'
 import ChecksPanel from '@renderer/components/ChecksPanel.vue'
@@ -212,5 +212,35 @@ describe('TheChartsPanel', () => {
       { x: 0, y: 1 },
       { x: 1, y: 1 }
     ])
+  })
+})
+
+describe('TheChartsPanel while live', () => {
+  it('picks up new events after its refresh interval, though the live state is the same object', async () => {
+    vi.useFakeTimers()
+    try {
+      const ev = eventBuilder()
+      const fake = setup({
+        events: [ev(0, { kind: 'commit', node: 'n1', commitIndex: 1, term: 1 })]
+      })
+      const w = mountIn(TheChartsPanel, { global: { stubs: { LineChart: true } } })
+      const commitPoints = () =>
+        (
+          w.findAllComponents({ name: 'LineChart' })[2]!.props('series') as {
+            label: string
+            points: unknown[]
+          }[]
+        ).find((s) => s.label === 'n1')!.points.length
+      expect(commitPoints()).toBe(1)
+      fake.emit({
+        type: 'events',
+        replay: false,
+        events: [ev(500, { kind: 'commit', node: 'n1', commitIndex: 2, term: 1 })]
+      })
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(commitPoints()).toBe(2)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -118,6 +118,8 @@ export interface ClusterState {
   network: NetworkState
   /** Recent messages, oldest first (bounded: MAX_MESSAGES). */
   messages: Message[]
+  /** The messages above not yet delivered or dropped, by key: a deliver finds its send at once. */
+  inFlight: Map<string, Message>
   /** Recent client operations, oldest first (bounded: MAX_OPS). */
   ops: ClientOp[]
   /** Network faults and node outages over time, for shading charts and timelines. */
@@ -175,6 +177,7 @@ export function createClusterState(nodeIds: string[] = []): ClusterState {
     nodes,
     network: { groups: null, isolated: [], links: {} },
     messages: [],
+    inFlight: new Map(),
     ops: [],
     faultPeriods: [],
     terms: [],
@@ -201,6 +204,9 @@ export function cloneState(s: ClusterState): ClusterState {
       timer: n.timer && { ...n.timer }
     }
   }
+  const messages = s.messages.map((m) => ({ ...m }))
+  const inFlight = new Map<string, Message>()
+  for (const m of messages) if (s.inFlight.has(m.key)) inFlight.set(m.key, m)
   return {
     ...s,
     nodeIds: s.nodeIds.slice(),
@@ -210,7 +216,8 @@ export function cloneState(s: ClusterState): ClusterState {
       isolated: s.network.isolated.slice(),
       links: Object.fromEntries(Object.entries(s.network.links).map(([k, v]) => [k, { ...v }]))
     },
-    messages: s.messages.map((m) => ({ ...m })),
+    messages,
+    inFlight,
     ops: s.ops.map((o) => ({ ...o })),
     faultPeriods: s.faultPeriods.map((p) => ({ ...p })),
     terms: s.terms.slice(),
@@ -342,43 +349,41 @@ function onFault(s: ClusterState, e: TraceEventOf<'fault'>): void {
 function onNet(s: ClusterState, e: TraceEventOf<'net'>): void {
   const key = `${e.from}>${e.to}#${e.msgId}`
   if (e.action === 'send') {
-    pushBounded(
-      s.messages,
-      {
-        key,
-        from: e.from,
-        to: e.to,
-        msgId: e.msgId,
-        type: e.type,
-        term: e.term,
-        size: e.size,
-        sentAt: e.t,
-        deliveredAt: null,
-        droppedAt: null,
-        reason: null,
-        delayMs: e.delayMs ?? null,
-        duplicates: 0,
-        msg: e.msg ?? null
-      },
-      MAX_MESSAGES
-    )
+    const m: Message = {
+      key,
+      from: e.from,
+      to: e.to,
+      msgId: e.msgId,
+      type: e.type,
+      term: e.term,
+      size: e.size,
+      sentAt: e.t,
+      deliveredAt: null,
+      droppedAt: null,
+      reason: null,
+      delayMs: e.delayMs ?? null,
+      duplicates: 0,
+      msg: e.msg ?? null
+    }
+    s.messages.push(m)
+    s.inFlight.set(key, m)
+    if (s.messages.length > MAX_MESSAGES * 1.1) {
+      for (const old of s.messages.splice(0, s.messages.length - MAX_MESSAGES))
+        if (s.inFlight.get(old.key) === old) s.inFlight.delete(old.key)
+    }
     return
   }
-  // Recent messages are at the end; search backwards.
-  let m: Message | undefined
-  for (let i = s.messages.length - 1; i >= 0; i--) {
-    if (s.messages[i]!.key === key) {
-      m = s.messages[i]
-      break
-    }
-  }
+  const m = s.inFlight.get(key)
   if (!m) return
   if (e.action === 'deliver') {
     m.deliveredAt ??= e.t
     if (e.delayMs !== undefined) m.delayMs = e.delayMs
+    // A duplicate may still be delivered later; the first delivery is the one drawn.
+    if (m.duplicates === 0) s.inFlight.delete(key)
   } else if (e.action === 'drop') {
     m.droppedAt = e.t
     m.reason = e.reason ?? null
+    if (m.duplicates === 0) s.inFlight.delete(key)
   } else m.duplicates += 1
 }
 

@@ -90,7 +90,7 @@ export class SimSession {
         else if (r.action === 'resume') this.paused = false
         else {
           this.paused = true
-          this.running().step()
+          this.stepToNextEvent(this.running())
           this.flush()
         }
         return this.status()
@@ -101,6 +101,18 @@ export class SimSession {
         throw new Error(
           `${method}: not available in simulation mode; switch to real processes for it`
         )
+    }
+  }
+
+  /**
+   * The student's "next event": simulator steps until one of them shows in the
+   * trace (most steps are silent clock ticks), within a second of virtual time.
+   */
+  private stepToNextEvent(sim: Simulator): void {
+    const before = this.pending.length
+    const until = sim.now + 1000
+    while (this.pending.length === before && sim.now <= until && sim.step()) {
+      // Each step runs one scheduled simulator event.
     }
   }
 

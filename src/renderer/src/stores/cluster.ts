@@ -23,12 +23,17 @@ export interface LabConnection {
   sim: (() => LabApi) | null
 }
 
-/** Called once per animation frame at most, so a burst of batches costs one re-render. */
+/** Decides when a burst of batches is shown: however many arrive, they cost one re-render. */
 export type FrameScheduler = (callback: () => void) => void
 
+/** About 25 redraws a second: smooth enough to watch, and leaves the main thread time to fold events. */
+const REFRESH_MS = 40
+
 const defaultScheduler: FrameScheduler = (cb) => {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => cb())
-  else setTimeout(cb, 16)
+  setTimeout(() => {
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => cb())
+    else cb()
+  }, REFRESH_MS)
 }
 
 export const useClusterStore = defineStore('cluster', () => {

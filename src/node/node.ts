@@ -61,6 +61,9 @@ export interface NodeIo {
 export const BATCH_SYNC_INTERVAL_MS = 5
 /** Writes acknowledged under the no-fsync teaching bug reach the OS only this often. */
 export const LAZY_FLUSH_INTERVAL_MS = 1000
+/** A port in use is retried this many times, this far apart, before the node gives up. */
+const LISTEN_ATTEMPTS = 10
+const LISTEN_RETRY_MS = 200
 export const MAX_ENTRIES_PER_MESSAGE = 256
 export const MAX_INFLIGHT = 16
 
@@ -180,7 +183,16 @@ class RaftNode {
 
     const server = net.createServer((socket) => this.accept(socket))
     this.server = server
-    server.on('error', (err) => this.fatal(err))
+    let listenAttempts = 0
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      // A restarted node's port can be briefly held (e.g. by a peer's connection attempt).
+      if (err.code === 'EADDRINUSE' && o.port !== 0 && ++listenAttempts < LISTEN_ATTEMPTS) {
+        this.log(`port ${o.port} in use; retrying`)
+        setTimeout(() => server.listen({ host: o.host, port: o.port }), LISTEN_RETRY_MS)
+        return
+      }
+      this.fatal(err)
+    })
     server.listen({ host: o.host, port: o.port }, () => {
       const address = server.address() as net.AddressInfo
       this.listenAddress = `${o.host}:${address.port}`

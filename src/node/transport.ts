@@ -55,6 +55,12 @@ class OutboundLink {
     })
     this.conn = conn
     socket.on('connect', () => {
+      // TCP self-connect: a dialled port in the ephemeral range can be handed to our own
+      // socket while the peer is down, which would then hold the peer's port.
+      if (socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress) {
+        socket.destroy()
+        return
+      }
       this.connected = true
       this.backoffMs = BACKOFF_MIN_MS
       conn.send({ type: 'Hello', from: this.from, to: this.to })

@@ -4,16 +4,21 @@ import { execFile } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RaftClient } from '../../../src/node/client'
 import { checkSafety } from '../../../src/shared/check/safety'
-import { CLI_ENTRY, Cluster, cleanupAll, track, waitUntil } from './helpers'
+import { CLI_ENTRY, Cluster, SPAWN_ENV, cleanupAll, track, waitUntil } from './helpers'
 
 afterEach(cleanupAll)
 
 function raftlab(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI_ENTRY, ...args], (err, stdout, stderr) => {
-      const code = err && typeof err.code === 'number' ? err.code : err ? -1 : 0
-      resolve({ code, stdout, stderr })
-    })
+    const child = execFile(
+      process.execPath,
+      [CLI_ENTRY, ...args],
+      { env: SPAWN_ENV },
+      (err, stdout, stderr) => {
+        const code = err && typeof err.code === 'number' ? err.code : err ? -1 : 0
+        resolve({ code, stdout, stderr })
+      }
+    )
     track(child)
   })
 }

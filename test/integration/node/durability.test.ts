@@ -43,11 +43,7 @@ describe('durability under kill -9', () => {
       await sleep(randomInt(rng, 20, 400))
       victim.start()
       // One node down at a time: the next crash waits until this one is back.
-      await waitUntil(
-        `${victim.spec.id} listening again`,
-        () => victim.events.some((e) => e.kind === 'listening'),
-        30_000
-      )
+      await victim.waitListening()
     }
     await sleep(500)
     writing = false

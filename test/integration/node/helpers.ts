@@ -1,7 +1,7 @@
 // Spawns real node processes (the built entry, out/main/node.js), collects
 // their stdout events in one stamped trace, and kills everything it started.
 // Every test file calls `afterEach(cleanupAll)`.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -10,11 +10,39 @@ import type { TraceEvent, UnstampedEvent } from '../../../src/shared/trace'
 import { RaftClient, type OpResult } from '../../../src/node/client'
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..')
-export const NODE_ENTRY = path.join(ROOT, 'out/main/node.js')
-export const CLI_ENTRY = path.join(ROOT, 'bin/raftlab.js')
+/**
+ * A private copy of the build (out/main), taken once per test file: other work in the
+ * same checkout may rebuild out/ while a long soak is still spawning nodes.
+ */
+function snapshotBuild(): string {
+  const built = path.join(ROOT, 'out/main')
+  if (!fs.existsSync(path.join(built, 'node.js'))) {
+    throw new Error(`${built}/node.js missing: run \`npm run build\` first`)
+  }
+  for (let attempt = 1; ; attempt++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftlab-build-'))
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+    fs.cpSync(built, dir, { recursive: true })
+    // A copy taken in the middle of a rebuild does not load: take another.
+    const check = spawnSync(process.execPath, [path.join(dir, 'node.js'), '--help'], {
+      env: SPAWN_ENV
+    })
+    if (check.status === 0) return dir
+    if (attempt === 5) throw new Error(`the build in ${built} does not run: ${check.stderr}`)
+    spawnSync('sleep', ['2'])
+  }
+}
 
-if (!fs.existsSync(NODE_ENTRY))
-  throw new Error(`${NODE_ENTRY} missing: run \`npm run build\` first`)
+/** The copied bundles resolve their dependencies from the checkout's node_modules. */
+export const SPAWN_ENV = {
+  ...process.env,
+  ELECTRON_RUN_AS_NODE: '1',
+  NODE_PATH: path.join(ROOT, 'node_modules')
+}
+const BUILD = snapshotBuild()
+export const NODE_ENTRY = path.join(BUILD, 'node.js')
+/** What bin/raftlab.js loads. */
+export const CLI_ENTRY = path.join(BUILD, 'cli.js')
 
 const live = new Set<ChildProcess>()
 const tempDirs = new Set<string>()
@@ -148,7 +176,7 @@ export class NodeProcess {
     const child = track(
       spawn(process.execPath, args, {
         stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }
+        env: SPAWN_ENV
       })
     )
     this.child = child
@@ -171,6 +199,20 @@ export class NodeProcess {
     })
     child.stderr!.setEncoding('utf8')
     child.stderr!.on('data', (chunk: string) => (this.stderr += chunk))
+  }
+
+  /** Waits for this incarnation's `listening` event; a node that exits instead fails with its stderr. */
+  async waitListening(timeoutMs = 30_000): Promise<void> {
+    await waitUntil(
+      `${this.spec.id} listening`,
+      () => {
+        if (!this.running) {
+          throw new Error(`${this.spec.id} exited while starting: ${this.stderr}`)
+        }
+        return this.events.some((e) => e.kind === 'listening')
+      },
+      timeoutMs
+    )
   }
 
   /** A crash: SIGKILL, then wait until the process is gone. */
@@ -232,15 +274,7 @@ export class Cluster {
 
   async startAll(): Promise<void> {
     for (const n of this.nodes) n.start()
-    await waitUntil(
-      'every node listening',
-      () => {
-        const dead = this.nodes.find((n) => !n.running)
-        if (dead) throw new Error(`${dead.spec.id} exited while starting: ${dead.stderr}`)
-        return this.nodes.every((n) => n.events.some((e) => e.kind === 'listening'))
-      },
-      30_000
-    )
+    await Promise.all(this.nodes.map((n) => n.waitListening()))
   }
 
   /** The running node that most recently became leader, in the highest term seen. */

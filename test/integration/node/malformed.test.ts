@@ -4,7 +4,7 @@ import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_FRAME_BYTES } from '../../../src/shared/protocol'
 import { RaftClient } from '../../../src/node/client'
-import { Cluster, NODE_ENTRY, cleanupAll, tempDir, track, waitUntil } from './helpers'
+import { Cluster, NODE_ENTRY, SPAWN_ENV, cleanupAll, tempDir, track, waitUntil } from './helpers'
 
 afterEach(cleanupAll)
 
@@ -183,9 +183,14 @@ describe('malformed input on the wire', () => {
 describe('bad command lines', () => {
   function runNode(args: string[]): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve) => {
-      const child = execFile(process.execPath, [NODE_ENTRY, ...args], (err, _out, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr })
-      })
+      const child = execFile(
+        process.execPath,
+        [NODE_ENTRY, ...args],
+        { env: SPAWN_ENV },
+        (err, _out, stderr) => {
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr })
+        }
+      )
       track(child)
     })
   }

@@ -107,7 +107,7 @@ const SIM_DEFAULTS = {
   crashPoints: 0.005,
   leaderCrashPoints: 0.02,
   /** Downtime after a crash-after-persist. */
-  quickRestartMs: [1, 30] as [number, number]
+  quickRestartMs: [0.5, 5] as [number, number]
 }
 
 /** Message size in bytes, estimated (a JSON encoding per message would dominate the run time). */

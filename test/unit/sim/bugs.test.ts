@@ -41,6 +41,20 @@ const CASES: BugCase[] = [
     options: { durationMs: 3000, config: { nodes: 3 } }
   },
   {
+    // A voter that forgets its vote must restart between two candidates' requests
+    // of one term: three nodes, close election timeouts, no PreVote, and crashes
+    // right after a disk write (crash points) make that common enough.
+    bug: 'forget-vote',
+    withinSeeds: 150,
+    properties: ['election-safety'],
+    faults: ['crash', 'delay', 'reorder'],
+    options: {
+      durationMs: 3000,
+      crashPoints: 0.2,
+      config: { nodes: 3, electionTimeoutMs: [50, 70], heartbeatMs: 50, prevote: false }
+    }
+  },
+  {
     bug: 'stale-read',
     withinSeeds: 60,
     properties: ['linearizability'],

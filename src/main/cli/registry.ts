@@ -10,4 +10,14 @@ import { serveCommand } from './serve'
 import { simCommand } from './sim'
 
 // Every command, in the order `raftlab --help` lists them. Add one line per command.
-export const commands: CliCommand[] = [benchCommand, nodeCommand, clientCommand, runCommand, checkCommand, gradeCommand, lincheckCommand, serveCommand, simCommand]
+export const commands: CliCommand[] = [
+  benchCommand,
+  nodeCommand,
+  clientCommand,
+  runCommand,
+  checkCommand,
+  gradeCommand,
+  lincheckCommand,
+  serveCommand,
+  simCommand
+]

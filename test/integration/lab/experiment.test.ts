@@ -67,4 +67,51 @@ describe('experiment with real nodes', () => {
       0
     )
   })
+
+  it('reports an exit nobody asked for, and a wiped node comes back empty and catches up', async () => {
+    dir = tempDir()
+    exp = await Experiment.start({
+      dir,
+      config: defaultClusterConfig({ nodes: 3 }),
+      seed: 2,
+      scenario: null,
+      nodeEntry: NODE_ENTRY
+    })
+    expect(await until(() => exp!.leader() !== null, 5000)).toBe(true)
+    for (let i = 0; i < 5; i++) {
+      expect(await exp.clientOp({ op: 'put', key: `k${i}`, value: 'v' })).toMatchObject({
+        status: 'ok'
+      })
+    }
+    const victim = exp.nodes().find((n) => n.role !== 'leader')!
+    process.kill(victim.pid!, 'SIGKILL')
+    expect(await until(() => exp!.supervisor.view(victim.id).status === 'exited', 5000)).toBe(true)
+
+    await exp.nodeAction(victim.id, 'wipe')
+    await exp.nodeAction(victim.id, 'restart')
+    const commit = exp.leader()!.commitIndex
+    expect(await until(() => exp!.supervisor.view(victim.id).lastApplied >= commit, 10_000)).toBe(
+      true
+    )
+    await exp.stop()
+    const trace = await loadTrace(dir)
+    const procs = trace.events.filter((e) => e.kind === 'proc' && e.node === victim.id)
+    expect(
+      procs.map((e) => (e.kind === 'proc' ? `${e.action}${e.unexpected ? '!' : ''}` : ''))
+    ).toEqual(['start', 'exit!', 'wipe', 'restart', 'exit'])
+    const recovered = trace.events.filter((e) => e.kind === 'recover' && e.node === victim.id)
+    expect(recovered.at(-1)).toMatchObject({ lastIndex: 0, currentTerm: 0 })
+  })
+
+  it('runs a node command in place of the built-in node (same arguments)', async () => {
+    dir = tempDir()
+    exp = await Experiment.start({
+      dir,
+      config: defaultClusterConfig({ nodes: 1, nodeCommand: [process.execPath, NODE_ENTRY] }),
+      seed: 3,
+      scenario: null
+    })
+    expect(await until(() => exp!.leader()?.id === 'n1', 5000)).toBe(true)
+    expect(await exp.clientOp({ op: 'put', key: 'a', value: '1' })).toMatchObject({ status: 'ok' })
+  })
 })

@@ -1,14 +1,42 @@
 // Shared by the lab's integration tests: built entries, temp folders, and a
 // check that no process a test started is still alive.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
-export const NODE_ENTRY = join(ROOT, 'out/main/node.js')
-export const CLI = join(ROOT, 'bin/raftlab.js')
 export const SCENARIOS = join(ROOT, 'resources/scenarios')
+
+/**
+ * A private copy of the built entries (out/main), so a rebuild of the shared
+ * checkout while these tests run cannot pull node.js from under a running
+ * cluster. It lives under node_modules/.cache so the entries still resolve
+ * their dependencies from the project's node_modules.
+ */
+function builtCopy(): string {
+  const out = join(ROOT, 'out/main')
+  const copy = join(ROOT, 'node_modules/.cache/raftlab-lab-tests', String(process.pid), 'main')
+  for (let tries = 0; ; tries++) {
+    try {
+      if (!existsSync(join(out, 'cli.js')) || !existsSync(join(out, 'node.js'))) {
+        throw new Error('out/main is not built (run `npm run build`)')
+      }
+      rmSync(copy, { recursive: true, force: true })
+      cpSync(out, copy, { recursive: true })
+      break
+    } catch (err) {
+      if (tries >= 30) throw err
+      spawnSync('sleep', ['1'])
+    }
+  }
+  process.on('exit', () => rmSync(join(copy, '..'), { recursive: true, force: true }))
+  return copy
+}
+
+const BUILT = builtCopy()
+export const NODE_ENTRY = join(BUILT, 'node.js')
+export const CLI = join(BUILT, 'cli.js')
 
 const made: string[] = []
 

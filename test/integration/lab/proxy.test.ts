@@ -1,0 +1,146 @@
+// The fault proxy on its own: real sockets, a fake node on each side.
+import { afterEach, describe, expect, it } from 'vitest'
+import net from 'node:net'
+import { FaultProxy } from '../../../src/main/lab/proxy'
+import { seededRng } from '../../../src/shared/rng'
+import type { TraceEventOf, UnstampedEvent } from '../../../src/shared/trace'
+import { until } from './helpers'
+
+type Net = Omit<TraceEventOf<'net'>, 'seq' | 't' | 'h'>
+
+const closers: (() => void)[] = []
+afterEach(() => {
+  for (const c of closers.splice(0)) c()
+})
+
+/** A fake n2 that collects the lines it receives; n1 dials it through the relay n1→n2. */
+async function setup(): Promise<{
+  proxy: FaultProxy
+  events: Net[]
+  received: string[]
+  send: (line: string) => void
+}> {
+  const received: string[] = []
+  const target = net.createServer((s) => {
+    let buf = ''
+    s.on('data', (d) => {
+      buf += d.toString()
+      let i: number
+      while ((i = buf.indexOf('\n')) >= 0) {
+        received.push(buf.slice(0, i))
+        buf = buf.slice(i + 1)
+      }
+    })
+  })
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r))
+  const port = (target.address() as net.AddressInfo).port
+  const events: Net[] = []
+  const proxy = new FaultProxy({
+    nodeIds: ['n1', 'n2'],
+    rng: seededRng(1),
+    record: (e: UnstampedEvent) => {
+      if (e.kind === 'net') events.push(e)
+    },
+    targetPort: (id) => (id === 'n2' ? port : null)
+  })
+  await proxy.start()
+  const sock = net.connect({ host: '127.0.0.1', port: proxy.relayPort('n1', 'n2') })
+  await new Promise<void>((r) => sock.once('connect', () => r()))
+  closers.push(() => {
+    sock.destroy()
+    proxy.close()
+    target.close()
+  })
+  const send = (line: string): void => {
+    sock.write(line + '\n')
+  }
+  return { proxy, events, received, send }
+}
+
+const hb = (term: number, entries: number[] = []): string =>
+  JSON.stringify({
+    type: 'AppendEntries',
+    from: 'n1',
+    to: 'n2',
+    term,
+    leaderId: 'n1',
+    prevLogIndex: 0,
+    prevLogTerm: 0,
+    entries: entries.map((index) => ({ index, term, command: { op: 'noop' } })),
+    leaderCommit: 0,
+    readCtx: 0
+  })
+
+describe('fault proxy', () => {
+  it('relays frames and records send and deliver with type, term and the message', async () => {
+    const { events, received, send } = await setup()
+    send(JSON.stringify({ type: 'Hello', from: 'n1', to: 'n2' }))
+    send(hb(3))
+    expect(await until(() => received.length === 2, 5000)).toBe(true)
+    expect(JSON.parse(received[1]!)).toMatchObject({ type: 'AppendEntries', term: 3 })
+    expect(events.map((e) => e.action)).toEqual(['send', 'deliver'])
+    expect(events[0]).toMatchObject({
+      from: 'n1',
+      to: 'n2',
+      msgId: 1,
+      type: 'AppendEntries',
+      term: 3,
+      msg: { leaderId: 'n1' }
+    })
+  })
+
+  it('drops on a cut link and on loss, duplicates, and truncates entries', async () => {
+    const { proxy, events, received, send } = await setup()
+    send(JSON.stringify({ type: 'Hello', from: 'n1', to: 'n2' }))
+    // Faults apply when a frame reaches the relay: wait for each one before the next change.
+    const sendAndSettle = async (line: string, term: number, done: (e: Net[]) => boolean) => {
+      send(line)
+      expect(await until(() => done(events.filter((e) => e.term === term)), 5000)).toBe(true)
+    }
+    proxy.partition([['n1'], ['n2']])
+    await sendAndSettle(hb(1), 1, (e) => e.some((x) => x.action === 'drop'))
+    proxy.heal()
+    proxy.setLink('n1', 'n2', { loss: 1 })
+    await sendAndSettle(hb(2), 2, (e) => e.some((x) => x.action === 'drop'))
+    proxy.setLink('*', '*', { loss: 0, duplicate: 1 })
+    await sendAndSettle(hb(3), 3, (e) => e.filter((x) => x.action === 'deliver').length === 2)
+    proxy.heal()
+    proxy.setLink('n1', '*', { maxEntries: 1 })
+    send(hb(4, [1, 2, 3]))
+    expect(await until(() => received.length === 4, 5000)).toBe(true)
+    const drops = events.filter((e) => e.action === 'drop')
+    expect(drops.map((e) => [e.term, e.reason])).toEqual([
+      [1, 'link down'],
+      [2, 'loss']
+    ])
+    expect(events.filter((e) => e.action === 'duplicate').map((e) => e.term)).toEqual([3])
+    expect(received.slice(1).map((l) => JSON.parse(l).term)).toEqual([3, 3, 4])
+    expect(JSON.parse(received[3]!).entries).toHaveLength(1)
+    expect(events.find((e) => e.action === 'deliver' && e.term === 4)?.reason).toMatch(
+      /delivered 1 of 3 entries/
+    )
+  })
+
+  it('delays frames, keeps their order, and passes a client connection through untouched', async () => {
+    const { proxy, events, received, send } = await setup()
+    send(JSON.stringify({ type: 'Hello', from: 'n1', to: 'n2' }))
+    proxy.setLink('n1', 'n2', { delayMs: 30, jitterMs: 30 })
+    for (let t = 1; t <= 5; t++) send(hb(t))
+    expect(await until(() => received.length === 6, 5000)).toBe(true)
+    expect(received.slice(1).map((l) => JSON.parse(l).term)).toEqual([1, 2, 3, 4, 5])
+    expect(events.filter((e) => e.action === 'deliver').every((e) => (e.delayMs ?? 0) >= 30)).toBe(
+      true
+    )
+
+    // A client following a leader hint lands on a relay: no faults, no net events.
+    const before = events.length
+    proxy.setLink('n1', 'n2', { up: false })
+    const client = net.connect({ host: '127.0.0.1', port: proxy.relayPort('n1', 'n2') })
+    closers.push(() => client.destroy())
+    await new Promise<void>((r) => client.once('connect', () => r()))
+    client.write('{"type":"ClientRequest","id":1,"client":"c","seq":1,"op":"get","key":"a"}\n')
+    expect(await until(() => received.length === 7, 5000)).toBe(true)
+    expect(JSON.parse(received[6]!)).toMatchObject({ type: 'ClientRequest' })
+    expect(events.length).toBe(before)
+  })
+})

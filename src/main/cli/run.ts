@@ -1,5 +1,5 @@
 // `raftlab run SCENARIO.yaml`: run a scenario with real processes and judge its expectations.
-import { readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { MAX_SCENARIO_BYTES, formatScenarioErrors, parseScenario } from '../../shared/scenario'
 import { runScenario } from '../lab/run-scenario'
@@ -68,6 +68,9 @@ export const runCommand: CliCommand = {
       .replace(/\..*/, '')
       .replace('T', '-')
     const out = values.out ?? join('raftlab-runs', `${slug(scenario.name)}-${stamp}`)
+    if (existsSync(out) && readdirSync(out).length > 0) {
+      throw new UsageError(`${out} is not empty: give --out a new folder`)
+    }
     let stop = false
     const onSignal = (): void => {
       stop = true

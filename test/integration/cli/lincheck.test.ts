@@ -81,6 +81,23 @@ describe('raftlab lincheck', () => {
     expect(lincheck(join(tmp, 'missing.txt')).stderr).toContain('cannot read')
   })
 
+  it("reads a trace the lab's simulator wrote", () => {
+    const trace = join(tmp, 'sim.jsonl')
+    const sim = spawnSync(
+      process.execPath,
+      [bin, 'sim', '--seeds', '1', '--duration', '5s', '--trace', trace],
+      { encoding: 'utf8', cwd: root }
+    )
+    expect(sim.status, sim.stderr).toBe(0)
+    const r = lincheck(trace, '--json')
+    const json = lastJson(r.stdout)
+    expect(json.format).toBe('trace')
+    expect(json.operations).toBeGreaterThan(10)
+    // The simulator ran the correct Raft core: its clients' history must be linearizable.
+    expect(json.linearizable).toBe(true)
+    expect(r.status).toBe(0)
+  })
+
   it('describes every option in --help', () => {
     const r = lincheck('--help')
     expect(r.status).toBe(0)

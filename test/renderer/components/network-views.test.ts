@@ -101,7 +101,9 @@ describe('MessageTimeline', () => {
         ev(12, { kind: 'net', action: 'deliver', msgId: 1, ...m }),
         ev(20, { kind: 'net', action: 'send', msgId: 2, ...m }),
         ev(21, { kind: 'net', action: 'drop', msgId: 2, ...m, reason: 'loss' }),
-        ev(30, { kind: 'net', action: 'send', msgId: 3, ...m })
+        ev(30, { kind: 'net', action: 'send', msgId: 3, ...m }),
+        ev(40, { kind: 'net', action: 'send', msgId: 4, ...m }),
+        ev(140, { kind: 'net', action: 'deliver', msgId: 4, ...m, delayMs: 100 })
       ]
     })
     useSettingsStore().timelineWindowMs = 2000
@@ -112,6 +114,9 @@ describe('MessageTimeline', () => {
     expect(state(2)).toBe('dropped')
     expect(state(3)).toBe('in-flight')
     expect(w.get('[data-testid="message-n1-n2-2"]').text()).toContain('✕')
+    // Slow deliveries stand out: a delayed link shows.
+    expect(w.get('[data-testid="message-n1-n2-4"]').attributes('data-delayed')).toBe('true')
+    expect(w.get('[data-testid="message-n1-n2-1"]').attributes('data-delayed')).toBe('false')
     await w.get('[data-testid="message-n1-n2-1"]').trigger('click')
     const detail = w.get('[data-testid="message-detail"]').text()
     expect(detail).toContain('RequestVote')

@@ -28,6 +28,8 @@ export type FrameScheduler = (callback: () => void) => void
 
 /** About 25 redraws a second: smooth enough to watch, and leaves the main thread time to fold events. */
 const REFRESH_MS = 40
+/** Events of an opened trace kept for replay (a live run keeps DEFAULT_TIMELINE_OPTIONS'). */
+const OPENED_TRACE_MAX_EVENTS = 2_000_000
 
 const defaultScheduler: FrameScheduler = (cb) => {
   setTimeout(() => {
@@ -79,7 +81,9 @@ export const useClusterStore = defineStore('cluster', () => {
   function resetTimeline(h: TraceHeader | null): void {
     header.value = h
     const ids = h ? nodeIdsFor(h.config.nodes) : (status.value?.nodes.map((n) => n.id) ?? [])
-    timeline.value = markRaw(new Timeline(ids, timelineOptions))
+    // An opened trace is scrubbed end to end; a live run keeps a recent window (bounded memory).
+    const bound = opened.value ? { maxEvents: OPENED_TRACE_MAX_EVENTS } : {}
+    timeline.value = markRaw(new Timeline(ids, { ...bound, ...timelineOptions }))
     refresh()
   }
 

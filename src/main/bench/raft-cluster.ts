@@ -165,17 +165,7 @@ export class BenchRaftCluster {
         .views()
         .map((v) => `${v.id} ${v.status} ${v.role ?? '-'} term ${v.currentTerm}`)
         .join('; ')
-      // The data folder is removed on stop: quote the nodes' last stderr lines now.
-      const logs = this.ids
-        .map((id) => {
-          const path = join(this.dir, 'nodes', `${id}.stderr.log`)
-          const tail = existsSync(path)
-            ? readFileSync(path, 'utf8').trim().split('\n').slice(-3)
-            : []
-          return tail[0] ? `\n  ${id} stderr: ${tail.join('\n    ')}` : ''
-        })
-        .join('')
-      throw new Error(`${(err as Error).message} (nodes: ${nodes})${logs}`)
+      throw new Error(`${(err as Error).message} (nodes: ${nodes})${this.stderrTails(this.ids)}`)
     }
   }
 
@@ -221,8 +211,23 @@ export class BenchRaftCluster {
   }
 
   async restart(id: string): Promise<void> {
-    if (this.experiment) await this.experiment.nodeAction(id, 'restart')
-    else await this.supervisor.restart(id)
+    try {
+      if (this.experiment) await this.experiment.nodeAction(id, 'restart')
+      else await this.supervisor.restart(id)
+    } catch (err) {
+      throw new Error(`restarting ${id}: ${(err as Error).message}${this.stderrTails([id])}`)
+    }
+  }
+
+  // The data folder is removed on stop: errors quote the nodes' last stderr lines.
+  private stderrTails(ids: string[]): string {
+    return ids
+      .map((id) => {
+        const path = join(this.dir, 'nodes', `${id}.stderr.log`)
+        const tail = existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').slice(-5) : []
+        return tail[0] ? `\n  ${id} stderr: ${tail.join('\n    ')}` : ''
+      })
+      .join('')
   }
 
   /**

@@ -35,7 +35,9 @@ Options:
   --json                  print one JSON summary as the last line
 
 Writes trials.csv, writes.csv (every background write), summary.json,
-failover.png (histogram of failover times), throughput.png (writes/s over the run).`
+failover.png (histogram of failover times), throughput.png (writes/s over the run).
+Exit 0, or 3 when a trial could not complete (a node failed to restart, say):
+the figures then cover the trials before it, and the error is printed.`
 
 /** Probe writers: one starts every PROBE_STAGGER_MS after the kill, each retrying until a write succeeds. */
 const PROBES = 10
@@ -60,6 +62,8 @@ interface SystemRun {
   trials: Trial[]
   writes: OpSample[]
   elapsedMs: number
+  /** Why the trials stopped early (the figures cover the trials before it), or null. */
+  error: string | null
 }
 
 export const failoverBench: BenchCommand = {
@@ -107,6 +111,7 @@ export const failoverBench: BenchCommand = {
           {
             trials: r.trials.length,
             failed: r.trials.length - times.length,
+            error: r.error,
             failoverMs: summarize(times),
             electedMs: elected.length ? summarize(elected) : null
           }
@@ -188,6 +193,12 @@ export const failoverBench: BenchCommand = {
       })
     )
     if (Object.keys(ratios).length) printTable('ratios', ['ratio', 'value'], Object.entries(ratios))
+    for (const r of runs) {
+      if (r.error)
+        process.stdout.write(
+          `\n${SYSTEM_LABEL[r.system]} stopped after ${r.trials.length} of ${trials} trials: ${r.error}\n`
+        )
+    }
     process.stdout.write(`\nfiles: ${out.dir}\n`)
     if (values.json)
       printJsonSummary({
@@ -198,7 +209,7 @@ export const failoverBench: BenchCommand = {
         results,
         ratios
       })
-    return EXIT.ok
+    return runs.some((r) => r.error) ? EXIT.unknown : EXIT.ok
   }
 }
 
@@ -231,19 +242,24 @@ function runSystem(system: SystemName, o: RunOptions): Promise<SystemRun> {
       pauseAfterFailureMs: 5
     })
     const trials: Trial[] = []
+    let error: string | null = null
     try {
       for (let trial = 1; trial <= o.trials; trial++) {
         await settle(running, o.electionTimeoutMs[1])
         trials.push(await killLeader(running, trial))
         progress(`    trial ${trial}: ${formatTrial(trials[trials.length - 1]!)}`)
       }
+    } catch (err) {
+      // A long run keeps the trials it completed; the error is reported with them.
+      error = (err as Error).message
+      progress(`    stopped after ${trials.length} trials: ${error}`)
     } finally {
       finished = true
     }
     const { samples, elapsedMs } = await background
     for (const w of writers) w.close()
     await running.stop()
-    return { system, trials, writes: samples, elapsedMs }
+    return { system, trials, writes: samples, elapsedMs, error }
   })
 }
 

@@ -150,12 +150,19 @@ export const throughputBench: BenchCommand = {
       fsync: 'always',
       systems
     }
+    // Each run on its own: how far apart alternating runs are shows how noisy the machine was.
+    const perRun = runs.map((r) => ({
+      system: r.system,
+      round: r.round,
+      writesPerSec: r.samples.filter((x) => x.ok).length / (r.elapsedMs / 1000)
+    }))
     await out.json('summary.json', {
       bench: 'throughput',
       date: new Date().toISOString(),
       settings,
       results,
-      ratios
+      ratios,
+      perRun
     })
     await out.png(
       'latency.png',
@@ -202,6 +209,12 @@ export const throughputBench: BenchCommand = {
         ]
       })
     )
+    if (rounds > 1)
+      printTable(
+        'writes/s of each run, in the order they ran',
+        ['system', 'round', 'writes/s'],
+        perRun.map((r) => [SYSTEM_LABEL[r.system], r.round, r.writesPerSec])
+      )
     printTable('ratios', ['ratio', 'value'], Object.entries(ratios))
     const traceRate = results.lab.traceBytesPerSec
     if (traceRate !== null)

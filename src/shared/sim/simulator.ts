@@ -240,6 +240,13 @@ export class Simulator {
     return true
   }
 
+  /** Run events until at least one trace event comes out (a single step in the UI); false when the run is over. */
+  stepEvent(): boolean {
+    const before = this.seq
+    while (this.seq === before) if (!this.step()) return false
+    return true
+  }
+
   /** Run every event up to virtual time `ms` (capped at the run's duration). */
   runUntil(ms: number): void {
     this.start()

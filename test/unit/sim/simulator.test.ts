@@ -51,6 +51,26 @@ describe('Simulator determinism', () => {
     expect(JSON.stringify(stepped)).toBe(JSON.stringify(whole))
   })
 
+  it('steps one trace event at a time (stepEvent) through the same run', () => {
+    const whole = events(8, 300)
+    const sim = new Simulator({
+      seed: 8,
+      durationMs: 300,
+      faults: ALL,
+      config: defaultClusterConfig()
+    })
+    const stepped: TraceEvent[] = []
+    sim.onEvent((e) => stepped.push(e))
+    let steps = 0
+    while (sim.stepEvent()) {
+      steps++
+      expect(stepped.length).toBeGreaterThanOrEqual(steps)
+    }
+    expect(sim.stepEvent()).toBe(false)
+    expect(steps).toBeGreaterThan(10)
+    expect(JSON.stringify(stepped)).toBe(JSON.stringify(whole))
+  })
+
   it('emits events that match the trace schema, in seq order, with time never going back', () => {
     const all = events(5, 1500)
     let t = 0

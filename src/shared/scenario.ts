@@ -146,7 +146,7 @@ const actionFields = {
   workload: z.enum(['start', 'stop'])
 }
 
-export const STEP_KEYS = ['at', 'when', 'within', 'label', 'note', ...STEP_ACTIONS] as const
+export const STEP_KEYS = ['at', 'when', 'within', 'else', 'label', 'note', ...STEP_ACTIONS] as const
 
 export const stepSchema = z
   .object({
@@ -156,6 +156,8 @@ export const stepSchema = z
     when: conditionSchema.optional(),
     /** … for at most this long (else the step fails). */
     within: durationSchema.optional(),
+    /** When `when` does not hold in time: fail the step (default) or run its action anyway. */
+    else: z.enum(['fail', 'run']).optional(),
     /** Remember the chosen nodes as @label. */
     label: z
       .string()
@@ -183,6 +185,7 @@ export type ScenarioStep = {
   at?: number
   when?: Condition
   within?: number
+  else?: 'fail' | 'run'
   label?: string
   note?: string
 } & {

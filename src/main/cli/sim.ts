@@ -1,5 +1,7 @@
 // `raftlab sim`: seeded simulation runs checked for safety; `raftlab bench sim`: how fast.
+import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { TEACHING_BUGS, type TeachingBug } from '../../shared/raft/types'
 import {
   FAULT_KINDS,
@@ -208,6 +210,7 @@ export const simCommand: CliCommand = {
       bug: parseBug(values.bug)
     }
     const out = (line: string) => process.stdout.write(line + '\n')
+    const cpuBefore = process.cpuUsage()
     const totals = runSeeds(settings, (r, violations) => {
       const s = r.stats
       const status = violations.length === 0 ? 'ok' : `${violations.length} VIOLATIONS`
@@ -217,6 +220,7 @@ export const simCommand: CliCommand = {
       for (const v of violations.slice(0, 5)) out(`  ${v.property}: ${v.message}`)
       if (violations.length > 5) out(`  ... ${violations.length - 5} more`)
     })
+    const cpu = process.cpuUsage(cpuBefore)
     const { seedsPerSecond, realTimeFactor } = rate(totals)
     let traceNote: string | null = null
     if (values.trace !== undefined) {
@@ -251,7 +255,8 @@ export const simCommand: CliCommand = {
           crashes: totals.crashes,
           seedsPerSecond,
           realTimeFactor,
-          wallMs: Math.round(totals.wallMs)
+          wallMs: Math.round(totals.wallMs),
+          cpuMs: Math.round((cpu.user + cpu.system) / 1000)
         })
       )
     }
@@ -259,19 +264,77 @@ export const simCommand: CliCommand = {
   }
 }
 
+/** The figures of one `raftlab sim --json` run, as the bench reads them back. */
+interface SimJson {
+  seeds: number
+  violations: unknown[]
+  opsCompleted: number
+  cpuMs: number
+}
+
+/** Run `raftlab sim` in a child process (the built CLI) and read its last JSON line. */
+function simJob(cli: string, firstSeed: number, seeds: number): Promise<SimJson> {
+  const args = [cli, 'sim', '--seeds', String(seeds), '--seed', String(firstSeed), '--json']
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }
+    })
+    let text = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => (text += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const last = text.trimEnd().split('\n').pop() ?? ''
+      try {
+        resolve(JSON.parse(last) as SimJson)
+      } catch {
+        reject(new Error(`raftlab sim (seeds ${firstSeed}..) exited ${code} without its JSON line`))
+      }
+    })
+  })
+}
+
+/** Split the seeds over `jobs` child processes; wall time includes their start-up. */
+async function runJobs(cli: string, settings: SimSettings, jobs: number) {
+  const started = performance.now()
+  const share = Math.ceil(settings.seeds / jobs)
+  const runs: Promise<SimJson>[] = []
+  for (let first = 0; first < settings.seeds; first += share) {
+    runs.push(simJob(cli, settings.firstSeed + first, Math.min(share, settings.seeds - first)))
+  }
+  const results = await Promise.all(runs)
+  return {
+    wallMs: performance.now() - started,
+    cpuSeconds: results.reduce((n, r) => n + r.cpuMs, 0) / 1000,
+    seeds: results.reduce((n, r) => n + r.seeds, 0),
+    opsCompleted: results.reduce((n, r) => n + r.opsCompleted, 0),
+    violations: results.reduce((n, r) => n + r.violations.length, 0)
+  }
+}
+
 export const simBench: BenchCommand = {
   name: 'sim',
   summary: 'simulator speed: seeds/s and x real time (5 nodes, 10 s, all faults)',
   help: [
-    'Usage: raftlab bench sim [--seeds N] [--json]',
+    'Usage: raftlab bench sim [--seeds N] [--jobs J] [--json]',
     '',
     'Runs N seeded simulations (default 100) of 5 nodes for 10 s of simulated time',
-    'with all faults, and prints seeds per second and the speed relative to real',
-    'time (target: 100 seeds/s and 1000x). Violations found are reported too.'
+    'with all faults, each checked for safety and linearizability, and prints seeds',
+    'per second and the speed relative to real time (target: 100 seeds/s and',
+    '1000x), plus CPU seconds (on a shared machine the wall clock also counts other',
+    "processes' turns).",
+    '',
+    'Options:',
+    '  --seeds N   how many runs (default 100)',
+    `  --jobs J    split the seeds over J processes of the built CLI (default 1; this`,
+    `              machine has ${availableParallelism()} cores)`,
+    '  --json      the last line is one JSON object with the figures'
   ].join('\n'),
   async run(argv) {
     const { values } = parseCommandArgs('bench sim', argv, {
       seeds: { type: 'string', default: '100' },
+      jobs: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false }
     })
     const settings: SimSettings = {
@@ -282,29 +345,53 @@ export const simBench: BenchCommand = {
       faults: [...FAULT_KINDS],
       bug: null
     }
-    const cpuBefore = process.cpuUsage()
-    const totals = runSeeds(settings)
-    const cpu = process.cpuUsage(cpuBefore)
-    // CPU time too: on a shared machine the wall clock also counts other processes' turns.
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6
-    const { seedsPerSecond, realTimeFactor } = rate(totals)
+    const jobs = parseInteger(values.jobs, '--jobs', 1, 64)
+    let measured: {
+      wallMs: number
+      cpuSeconds: number
+      seeds: number
+      opsCompleted: number
+      violations: number
+    }
+    if (jobs === 1) {
+      const cpuBefore = process.cpuUsage()
+      const totals = runSeeds(settings)
+      const cpu = process.cpuUsage(cpuBefore)
+      measured = {
+        wallMs: totals.wallMs,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        seeds: totals.seeds,
+        opsCompleted: totals.opsCompleted,
+        violations: totals.violations.length
+      }
+    } else {
+      const cli = process.argv[1] ?? ''
+      if (!/(raftlab|cli)(\.js)?$/.test(cli)) {
+        throw new UsageError(
+          '--jobs above 1 needs the built CLI (node bin/raftlab.js bench sim ...)'
+        )
+      }
+      measured = await runJobs(cli, settings, jobs)
+    }
+    const seconds = Math.max(measured.wallMs, 1e-3) / 1000
     const figures = {
       bench: 'sim',
-      seeds: totals.seeds,
+      seeds: measured.seeds,
+      jobs,
       nodes: settings.nodes,
       simulatedSecondsPerSeed: settings.durationMs / 1000,
-      wallSeconds: round(totals.wallMs / 1000),
-      seedsPerSecond,
-      realTimeFactor,
-      cpuSeconds: round(cpuSeconds),
-      seedsPerCpuSecond: round(totals.seeds / Math.max(cpuSeconds, 1e-3)),
-      opsCompleted: totals.opsCompleted,
-      violations: totals.violations.length
+      wallSeconds: round(seconds),
+      seedsPerSecond: round(measured.seeds / seconds),
+      realTimeFactor: round((measured.seeds * settings.durationMs) / 1000 / seconds),
+      cpuSeconds: round(measured.cpuSeconds),
+      seedsPerCpuSecond: round(measured.seeds / Math.max(measured.cpuSeconds, 1e-3)),
+      opsCompleted: measured.opsCompleted,
+      violations: measured.violations
     }
     process.stdout.write(
-      `sim: ${figures.seeds} seeds x ${figures.simulatedSecondsPerSeed} s simulated (5 nodes, all faults) in ${figures.wallSeconds} s: ${seedsPerSecond} seeds/s, ${realTimeFactor}x real time (${figures.seedsPerCpuSecond} seeds per CPU second); ${figures.opsCompleted} operations; ${figures.violations} violations\n`
+      `sim: ${figures.seeds} seeds x ${figures.simulatedSecondsPerSeed} s simulated (5 nodes, all faults, ${jobs} job${jobs > 1 ? 's' : ''}) in ${figures.wallSeconds} s: ${figures.seedsPerSecond} seeds/s, ${figures.realTimeFactor}x real time (${figures.seedsPerCpuSecond} seeds per CPU second); ${figures.opsCompleted} operations; ${figures.violations} violations\n`
     )
     if (values.json) process.stdout.write(JSON.stringify(figures) + '\n')
-    return totals.violations.length > 0 ? EXIT.violation : EXIT.ok
+    return figures.violations > 0 ? EXIT.violation : EXIT.ok
   }
 }

@@ -215,8 +215,22 @@ export class BenchRaftCluster {
       if (this.experiment) await this.experiment.nodeAction(id, 'restart')
       else await this.supervisor.restart(id)
     } catch (err) {
-      throw new Error(`restarting ${id}: ${(err as Error).message}${this.stderrTails([id])}`)
+      throw new Error(
+        `restarting ${id}: ${(err as Error).message}${this.stderrTails([id])}${this.traceTail(id)}`
+      )
     }
+  }
+
+  /** A node reports fatal errors as events too: the last ones the trace holds for it. */
+  private traceTail(id: string): string {
+    if (!this.experiment) return ''
+    this.experiment.recorder.flush()
+    const path = join(this.dir, TRACE_FILE)
+    const said = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`"node":"${id}"`) && /"kind":"(node-error|node-log)"/.test(l))
+      .slice(-5)
+    return said.length ? `\n  ${id} in the trace: ${said.join('\n    ')}` : ''
   }
 
   // The data folder is removed on stop: errors quote the nodes' last stderr lines.

@@ -112,21 +112,39 @@ describe('cluster store', () => {
     expect(sim.calls.map((c) => c.name)).toEqual(['getStatus', 'simControl'])
   })
 
-  it('an opened trace replaces the live one', () => {
+  it('an opened trace is shown beside the live experiment, which keeps folding', () => {
     const fake = createFakeApi()
     const cluster = useClusterStore()
     cluster.connect({ real: fake.api, sim: null }, { scheduler: (cb) => cb() })
     const ev = eventBuilder()
+    fake.emit({ type: 'reset', header: header(3), replay: false })
     fake.emit({
       type: 'events',
       replay: false,
       events: [ev(1, { kind: 'timer', node: 'n1', ms: 5 })]
     })
     fake.emit({ type: 'reset', header: header(5), replay: true })
+    fake.emit({
+      type: 'events',
+      replay: true,
+      events: [ev(1, { kind: 'timer', node: 'n4', ms: 9 })]
+    })
     expect(cluster.opened).toBe(true)
-    expect(cluster.timeline.size).toBe(0)
-    expect(cluster.timeline.live.nodeIds).toHaveLength(5)
     expect(cluster.header?.config.nodes).toBe(5)
+    expect(cluster.timeline.live.nodes.n4!.timer).toEqual({ setAt: 1, ms: 9 })
+    // Live batches keep going to the live experiment while the opened trace is on show.
+    fake.emit({
+      type: 'events',
+      replay: false,
+      events: [ev(2, { kind: 'timer', node: 'n2', ms: 7 })]
+    })
+    expect(cluster.timeline.live.nodes.n2!.timer).toBeNull()
+    cluster.showLive()
+    expect(cluster.header?.config.nodes).toBe(3)
+    expect(cluster.timeline.live.nodes.n2!.timer).toEqual({ setAt: 2, ms: 7 })
+    expect(cluster.timeline.size).toBe(2)
+    cluster.showOpened()
+    expect(cluster.timeline.live.nodeIds).toHaveLength(5)
   })
 })
 

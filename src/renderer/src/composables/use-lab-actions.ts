@@ -10,7 +10,7 @@ export function useLabActions() {
   let clientCounter = 0
 
   function leader(): string | null {
-    return currentLeader(cluster.timeline.live)
+    return currentLeader(cluster.liveTimeline.live)
   }
 
   async function nodeAction(node: string, action: NodeAction): Promise<void> {
@@ -19,13 +19,13 @@ export function useLabActions() {
 
   /** Crash a running node, restart a crashed one. */
   async function toggleCrash(node: string): Promise<void> {
-    const n = cluster.timeline.live.nodes[node]
+    const n = cluster.liveTimeline.live.nodes[node]
     const down = n && ['crashed', 'stopped', 'exited'].includes(n.status)
     await nodeAction(node, down ? 'restart' : 'crash')
   }
 
   async function togglePause(node: string): Promise<void> {
-    const n = cluster.timeline.live.nodes[node]
+    const n = cluster.liveTimeline.live.nodes[node]
     await nodeAction(node, n?.status === 'paused' ? 'resume' : 'pause')
   }
 
@@ -48,14 +48,14 @@ export function useLabActions() {
 
   /** Every running node's timer fires at once: the way to provoke split votes. */
   async function alignTimers(): Promise<void> {
-    const live = cluster.timeline.live
+    const live = cluster.liveTimeline.live
     const ids = live.nodeIds.filter((id) => live.nodes[id]!.status === 'running')
     await Promise.all(ids.map((id) => nodeAction(id, 'timeout')))
   }
 
   /** One follower times out alone, so it wins the election without competition. */
   async function spreadTimers(): Promise<void> {
-    const live = cluster.timeline.live
+    const live = cluster.liveTimeline.live
     const id = live.nodeIds.find(
       (n) => live.nodes[n]!.status === 'running' && live.nodes[n]!.role !== 'leader'
     )

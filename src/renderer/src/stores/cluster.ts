@@ -41,10 +41,14 @@ const defaultScheduler: FrameScheduler = (cb) => {
 export const useClusterStore = defineStore('cluster', () => {
   const mode = ref<LabMode>('real')
   const status = ref<LabStatus | null>(null)
-  const header = ref<TraceHeader | null>(null)
-  /** true when the trace on show was opened from a file rather than recorded live. */
+  /** The live experiment and an opened trace are kept apart: opening one never loses the other. */
+  const live = shallowRef({ header: null as TraceHeader | null, timeline: markRaw(new Timeline()) })
+  const openedTrace = shallowRef<{ header: TraceHeader | null; timeline: Timeline } | null>(null)
+  /** true while the opened trace is on show rather than the live experiment. */
   const opened = ref(false)
-  const timeline = shallowRef(markRaw(new Timeline()))
+  const shown = computed(() => (opened.value && openedTrace.value) || live.value)
+  const timeline = computed(() => shown.value.timeline)
+  const header = computed(() => shown.value.header)
   /** Bumped whenever the timeline changed; views recompute from it. */
   const version = ref(0)
   const error = ref<string | null>(null)
@@ -78,33 +82,36 @@ export const useClusterStore = defineStore('cluster', () => {
     scheduler(refresh)
   }
 
-  function resetTimeline(h: TraceHeader | null): void {
-    header.value = h
+  function newTimeline(h: TraceHeader | null, replay: boolean): Timeline {
     const ids = h ? nodeIdsFor(h.config.nodes) : (status.value?.nodes.map((n) => n.id) ?? [])
     // An opened trace is scrubbed end to end; a live run keeps a recent window (bounded memory).
-    const bound = opened.value ? { maxEvents: OPENED_TRACE_MAX_EVENTS } : {}
-    timeline.value = markRaw(new Timeline(ids, { ...bound, ...timelineOptions }))
+    const bound = replay ? { maxEvents: OPENED_TRACE_MAX_EVENTS } : {}
+    return markRaw(new Timeline(ids, { ...bound, ...timelineOptions }))
+  }
+
+  function resetTimeline(h: TraceHeader | null, replay: boolean): void {
+    if (replay) {
+      openedTrace.value = { header: h, timeline: newTimeline(h, true) }
+      opened.value = true
+    } else live.value = { header: h, timeline: newTimeline(h, false) }
     refresh()
   }
 
   function handle(event: LabEvent): void {
     switch (event.type) {
-      case 'events':
-        if (event.replay !== opened.value) {
-          // A live batch after an opened trace (or vice versa) starts over.
-          opened.value = event.replay
-          resetTimeline(header.value)
-        }
-        timeline.value.append(event.events)
+      case 'events': {
+        if (event.replay && !openedTrace.value) resetTimeline(null, true)
+        const target = event.replay ? openedTrace.value!.timeline : live.value.timeline
+        target.append(event.events)
         received.value += event.events.length
         scheduleRefresh()
         break
+      }
       case 'status':
         status.value = event.status
         break
       case 'reset':
-        opened.value = event.replay
-        resetTimeline(event.header)
+        resetTimeline(event.header, event.replay)
         break
       case 'log':
         logLines.value = [
@@ -112,7 +119,22 @@ export const useClusterStore = defineStore('cluster', () => {
           { level: event.level, message: event.message }
         ]
         break
+      case 'scenarioOpened':
+        openedScenario.value = { path: event.path, text: event.text }
+        break
     }
+  }
+
+  /** Show the live experiment again (the opened trace stays loaded). */
+  function showLive(): void {
+    opened.value = false
+    refresh()
+  }
+
+  /** Show the opened trace again, if there is one. */
+  function showOpened(): void {
+    opened.value = openedTrace.value !== null
+    refresh()
   }
 
   function subscribe(): void {
@@ -172,7 +194,7 @@ export const useClusterStore = defineStore('cluster', () => {
     status.value = null
     opened.value = false
     subscribe()
-    resetTimeline(null)
+    resetTimeline(null, false)
     if (api.value) await call('getStatus', {})
   }
 
@@ -199,6 +221,11 @@ export const useClusterStore = defineStore('cluster', () => {
     setMode,
     refresh,
     clearError,
+    hasOpenedTrace: computed(() => openedTrace.value !== null),
+    /** The live experiment's timeline, whatever is on show: actions act on it. */
+    liveTimeline: computed(() => live.value.timeline),
+    showLive,
+    showOpened,
     handle
   }
 })

@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { afterAll } from 'vitest'
 import type { TraceEvent, UnstampedEvent } from '../../../src/shared/trace'
 import { RaftClient, type OpResult } from '../../../src/node/client'
 
@@ -21,7 +22,7 @@ function snapshotBuild(): string {
   }
   for (let attempt = 1; ; attempt++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftlab-build-'))
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
     fs.cpSync(built, dir, { recursive: true })
     // A copy taken in the middle of a rebuild does not load: take another.
     const check = spawnSync(process.execPath, [path.join(dir, 'node.js'), '--help'], {

@@ -13,6 +13,7 @@ import type {
   RaftCore,
   Ready,
   ReadMode,
+  Role,
   TeachingBug
 } from '../shared/raft/types'
 import type { KvOutput } from '../shared/history'
@@ -116,7 +117,7 @@ class RaftNode {
   private lastApplied = 0
   /** Last log index handed to the disk by a completed persist step (fsync'd unless --fsync never). */
   private persistedIndex = 0
-  private role: string = 'follower'
+  private role: Role = 'follower'
   private leader: NodeId | null = null
 
   /** Inputs that arrive while a Ready is being persisted wait here, then enter the core together. */

@@ -46,6 +46,16 @@ export interface RoleChange {
   at: number
 }
 
+/**
+ * The node entry built beside this CLI (out/main/node.js), found from this file's
+ * folder first: the lab's default falls back to the working directory's out/, which
+ * another build may be replacing while a long bench runs from a copy.
+ */
+function benchNodeEntry(): string {
+  const beside = [join(__dirname, 'node.js'), join(__dirname, '..', 'node.js')]
+  return beside.find((p) => existsSync(p)) ?? defaultNodeEntry()
+}
+
 export class BenchRaftCluster {
   private readonly roleListeners = new Set<(change: RoleChange) => void>()
   private readonly clients: BenchClient[] = []
@@ -76,7 +86,7 @@ export class BenchRaftCluster {
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {})
     })
     const dir = await mkdtemp(join(tmpdir(), `raftlab-bench-${options.mode}-`))
-    const nodeEntry = defaultNodeEntry()
+    const nodeEntry = benchNodeEntry()
     let cluster: BenchRaftCluster | undefined
     const emitRole = (e: { kind: string; node?: string; role?: string; term?: number }) => {
       if (e.kind !== 'role' || !e.node || !e.role || e.term === undefined || !cluster) return

@@ -28,7 +28,7 @@ function lastJson(): Record<string, unknown> {
   return JSON.parse(lines[lines.length - 1] ?? '') as Record<string, unknown>
 }
 
-describe('raftlab sim', () => {
+describe('raftlab sim', { timeout: 120_000 }, () => {
   it('runs seeds, reports per run and in total, and ends with one JSON line', async () => {
     const code = await simCommand.run([
       '--seeds',
@@ -85,7 +85,7 @@ describe('raftlab sim', () => {
   })
 })
 
-describe('raftlab bench sim', () => {
+describe('raftlab bench sim', { timeout: 120_000 }, () => {
   it('prints seeds per second and the speed relative to real time', async () => {
     const code = await simBench.run(['--seeds', '1', '--json'])
     expect(code).toBe(EXIT.ok)

@@ -18,7 +18,7 @@ function events(seed: number, durationMs = 2000): TraceEvent[] {
   return runSimulation({ seed, durationMs, faults: ALL, record: true }).events
 }
 
-describe('Simulator determinism', () => {
+describe('Simulator determinism', { timeout: 120_000 }, () => {
   it('gives the same trace, event for event, for the same seed', () => {
     const a = events(42)
     const b = events(42)
@@ -104,7 +104,7 @@ describe('Simulator determinism', () => {
   })
 })
 
-describe('Simulator behaviour', () => {
+describe('Simulator behaviour', { timeout: 120_000 }, () => {
   it('elects a leader and serves clients on a healthy network', () => {
     const r = runSimulation({ seed: 1, durationMs: 3000, faults: [], record: true })
     expect(r.safety).toEqual([])

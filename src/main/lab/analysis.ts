@@ -286,11 +286,13 @@ function leaderWithin(limit: number, run: RunResult, events: TraceEvent[]): Expe
   ]
   const problems: string[] = []
   const found: string[] = []
-  for (const cp of checkpoints) {
+  for (const [i, cp] of checkpoints.entries()) {
+    // The first election may finish before the last node is up (a majority suffices): it counts.
     const e = events.find(
-      (x) => x.kind === 'role' && x.role === 'leader' && x.t >= cp.t && x.term > cp.term
+      (x) =>
+        x.kind === 'role' && x.role === 'leader' && (i === 0 || x.t >= cp.t) && x.term > cp.term
     )
-    const ms = e ? round(e.t - cp.t) : null
+    const ms = e ? Math.max(0, round(e.t - cp.t)) : null
     if (ms === null || ms > limit)
       problems.push(
         `no new leader within ${limit} ms of ${cp.what}${ms !== null ? ` (took ${ms} ms)` : ''}`

@@ -355,7 +355,8 @@ export class ScenarioRunner {
     const froms = spec.from === '*' ? ['*'] : this.resolve(spec.from)
     const tos = spec.to === '*' ? ['*'] : this.resolve(spec.to)
     for (const from of froms)
-      for (const to of tos) if (from !== to) this.exp.network({ action: 'link', from, to, fault })
+      for (const to of tos)
+        if (from === '*' || from !== to) this.exp.network({ action: 'link', from, to, fault })
     return [...froms, ...tos].filter((n) => n !== '*')
   }
 

@@ -2,6 +2,7 @@
 // passes its own expectations, and the buggy variants fail for the right reason.
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
+import { loadTrace } from '../../../src/main/lab/trace-file'
 import {
   SCENARIOS,
   killMentioning,
@@ -61,6 +62,14 @@ describe('built-in scenarios', () => {
       expect(r.code).toBe(0)
       expect(r.ok).toBe(true)
       expect(r.expectations.map((e) => e.name)).toContain('safety')
+      if (file.startsWith('08-')) {
+        // The faults really happened: lost, duplicated and delayed messages in the trace.
+        const t = await loadTrace(join(dir, 'exp'))
+        const net = t.events.filter((e) => e.kind === 'net')
+        expect(net.some((e) => e.action === 'drop' && e.reason === 'loss')).toBe(true)
+        expect(net.some((e) => e.action === 'duplicate')).toBe(true)
+        expect(net.some((e) => e.action === 'deliver' && (e.delayMs ?? 0) >= 5)).toBe(true)
+      }
     })
   }
 

@@ -251,10 +251,15 @@ export class Simulator {
   runUntil(ms: number): void {
     this.start()
     const until = Math.min(ms, this.options.durationMs)
-    for (;;) {
-      const next = this.queue.peekTime()
-      if (next === undefined || next > until) break
-      this.step()
+    const queue = this.queue
+    for (
+      let next = queue.peekTime();
+      next !== undefined && next <= until;
+      next = queue.peekTime()
+    ) {
+      const event = queue.pop() as { time: number; item: () => void }
+      this.time = event.time
+      event.item()
     }
     this.time = Math.max(this.time, until)
   }
@@ -728,6 +733,7 @@ export class Simulator {
     event.seq = this.seq++
     event.t = this.time
     this.stats.events++
-    for (const listener of this.listeners) listener(event)
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) (listeners[i] as Listener)(event)
   }
 }

@@ -112,6 +112,21 @@ describe('cluster store', () => {
     expect(sim.calls.map((c) => c.name)).toEqual(['getStatus', 'simControl'])
   })
 
+  it('says so when the simulator cannot start', async () => {
+    const real = createFakeApi()
+    const cluster = useClusterStore()
+    cluster.connect({
+      real: real.api,
+      sim: () => {
+        throw new Error('workers are not allowed here')
+      }
+    })
+    await cluster.setMode('sim')
+    expect(cluster.error).toBe('Simulation mode could not start: workers are not allowed here')
+    expect(await cluster.call('simControl', { action: 'step' })).toBeNull()
+    expect(cluster.error).toBe('The simulator is not available.')
+  })
+
   it('an opened trace is shown beside the live experiment, which keeps folding', () => {
     const fake = createFakeApi()
     const cluster = useClusterStore()

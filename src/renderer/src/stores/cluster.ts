@@ -137,6 +137,16 @@ export const useClusterStore = defineStore('cluster', () => {
     refresh()
   }
 
+  /** The simulator's worker may fail to start (e.g. a page without worker support): say so. */
+  function createSim(): LabApi | null {
+    try {
+      return simFactory?.() ?? null
+    } catch (e) {
+      error.value = `Simulation mode could not start: ${e instanceof Error ? e.message : String(e)}`
+      return null
+    }
+  }
+
   function subscribe(): void {
     unsubscribe?.()
     unsubscribe = api.value ? api.value.onEvent(handle) : null
@@ -152,7 +162,7 @@ export const useClusterStore = defineStore('cluster', () => {
     scheduler = options.scheduler ?? defaultScheduler
     timelineOptions = options.timeline ?? {}
     mode.value = conn.real ? 'real' : 'sim'
-    if (mode.value === 'sim') simApi.value = simFactory?.() ?? null
+    if (mode.value === 'sim') simApi.value = createSim()
     subscribe()
     if (api.value) void call('getStatus', {})
     return () => {
@@ -175,8 +185,8 @@ export const useClusterStore = defineStore('cluster', () => {
     try {
       const method = target[name] as unknown as (r: LabRequest<K>) => Promise<LabResults[K]>
       // Called on the api object: an adapter may be a class instance.
+      // An error stays until dismissed or replaced: a background call succeeding must not hide it.
       const result = await method.call(target, request)
-      error.value = null
       if (isStatus(result)) status.value = result
       return result
     } catch (e) {
@@ -189,7 +199,7 @@ export const useClusterStore = defineStore('cluster', () => {
   async function setMode(next: LabMode): Promise<void> {
     if (next === mode.value) return
     if (running.value) await call('stopCluster', {})
-    if (next === 'sim' && !simApi.value) simApi.value = simFactory?.() ?? null
+    if (next === 'sim' && !simApi.value) simApi.value = createSim()
     mode.value = next
     status.value = null
     opened.value = false

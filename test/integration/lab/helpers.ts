@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
+import { afterAll } from 'vitest'
 
 export const ROOT = resolve(import.meta.dirname, '../../..')
 export const SCENARIOS = join(ROOT, 'resources/scenarios')
@@ -30,7 +31,8 @@ function builtCopy(): string {
       spawnSync('sleep', ['1'])
     }
   }
-  process.on('exit', () => rmSync(join(copy, '..'), { recursive: true, force: true }))
+  // Registered while the importing test file is collected: removed when that file is done.
+  afterAll(() => rmSync(join(copy, '..'), { recursive: true, force: true }))
   return copy
 }
 

@@ -3,7 +3,17 @@ import pluginVue from 'eslint-plugin-vue'
 import prettier from 'eslint-config-prettier'
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'dist/**', 'bench-out/**', 'bin/**'] },
+  {
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      'dist/**',
+      'bench-out/**',
+      'bin/**',
+      'test-results/**',
+      '.raftlab-tmp/**'
+    ]
+  },
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
   {

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { MAX_SCENARIO_BYTES, formatScenarioErrors, parseScenario } from '../../shared/scenario'
 import { runScenario } from '../lab/run-scenario'
+import { slug } from '../lab/lab'
 import { EXIT, UsageError, parseCommandArgs, type CliCommand } from './command'
 
 const HELP = `Usage: raftlab run SCENARIO.yaml [--out DIR] [--json]
@@ -18,16 +19,6 @@ Options:
 
 Progress goes to stderr. Exit: 0 every expectation holds, 1 one failed,
 2 bad scenario or usage.`
-
-function slug(text: string): string {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 40) || 'scenario'
-  )
-}
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -67,7 +58,7 @@ export const runCommand: CliCommand = {
       .replace(/[-:]/g, '')
       .replace(/\..*/, '')
       .replace('T', '-')
-    const out = values.out ?? join('raftlab-runs', `${slug(scenario.name)}-${stamp}`)
+    const out = values.out ?? join('raftlab-runs', `${slug(scenario.name, 'scenario')}-${stamp}`)
     if (existsSync(out) && readdirSync(out).length > 0) {
       throw new UsageError(`${out} is not empty: give --out a new folder`)
     }

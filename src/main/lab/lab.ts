@@ -55,13 +55,14 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')
 }
 
-function slug(text: string): string {
+/** A folder-name-safe form of a scenario or experiment name. */
+export function slug(text: string, fallback = 'experiment'): string {
   return (
     text
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '')
-      .slice(0, 40) || 'experiment'
+      .slice(0, 40) || fallback
   )
 }
 

@@ -5,8 +5,8 @@
 import { Simulator, DEFAULT_WORKLOAD } from '@shared/sim'
 import { defaultClusterConfig, type ClusterConfig } from '@shared/config'
 import {
+  isLabCommandName,
   parseLabRequest,
-  type LabCommandName,
   type LabEvent,
   type LabResults,
   type LabStatus,
@@ -46,7 +46,7 @@ export class SimSession {
 
   /** Serve one command; the request is validated with the LabApi's schemas. */
   async handle(method: string, request: unknown): Promise<unknown> {
-    if (!isCommand(method)) throw new Error(`unknown command "${method}"`)
+    if (!isLabCommandName(method)) throw new Error(`unknown command "${method}"`)
     switch (method) {
       case 'getStatus':
         return this.status()
@@ -247,27 +247,4 @@ export class SimSession {
       eventCount: sim?.stats.events ?? 0
     }
   }
-}
-
-function isCommand(name: string): name is LabCommandName {
-  return [
-    'getStatus',
-    'startCluster',
-    'stopCluster',
-    'nodeAction',
-    'network',
-    'clientOp',
-    'startWorkload',
-    'stopWorkload',
-    'listScenarios',
-    'validateScenario',
-    'readScenario',
-    'saveScenario',
-    'runScenario',
-    'stopScenario',
-    'exportExperiment',
-    'openTrace',
-    'check',
-    'simControl'
-  ].includes(name)
 }

@@ -155,7 +155,7 @@ function writeTrace(file: string, settings: SimSettings, seed: number): number {
 
 const SIM_HELP = [
   'Usage: raftlab sim --seeds N [--seed S] [--nodes 5] [--duration 10s]',
-  '                   [--faults crash,pause,partition,loss,delay,duplicate,reorder|all]',
+  '                   [--faults crash,pause,partition,loss,delay,duplicate,reorder|all|figure8]',
   '                   [--bug NAME] [--trace FILE] [--json]',
   '',
   'Runs the deterministic simulator: N seeded runs of a cluster of real Raft cores',
@@ -169,7 +169,9 @@ const SIM_HELP = [
   '  --seed S        the first seed; runs use S, S+1, ... (default 1)',
   '  --nodes N       cluster size, 1 to 9 (default 5)',
   '  --duration D    simulated time per run, e.g. 500ms, 10s, 2m (default 10s)',
-  `  --faults LIST   comma-separated, or all (default all): ${FAULT_KINDS.join(', ')}`,
+  `  --faults LIST   comma-separated, or all (default all): ${FAULT_KINDS.join(', ')};`,
+  '                  and, not part of all, figure8: the situation of Figure 8 of the',
+  '                  Raft paper staged with seeded timings (catches commit-old-term)',
   `  --bug NAME      switch on a teaching bug: ${TEACHING_BUGS.join(', ')}`,
   '  --trace FILE    write one run as a trace (JSON Lines, docs/trace-format.md): the',
   '                  first run with a violation, or else the first run',

@@ -1,7 +1,7 @@
 // The simulated network between nodes: one directed link per ordered pair, each
 // with the proxy's fault settings (trace.ts's LinkFault). Partitions cut links;
 // loss, delay with jitter, duplication and reordering act per message.
-import type { Rng } from '../raft/types'
+import type { RaftMessage, Rng } from '../raft/types'
 import type { LinkFault } from '../trace'
 
 export const HEALTHY_LINK: Readonly<LinkFault> = {
@@ -69,6 +69,17 @@ export class SimNetwork {
     const delays = [this.delay(link)]
     if (link.duplicate > 0 && this.rng() < link.duplicate) delays.push(this.delay(link))
     return { delays }
+  }
+
+  /**
+   * An AppendEntries passes with at most the link's maxEntries entries, as if the
+   * sender had batched fewer (the lab proxy's max-entries); other messages pass whole.
+   */
+  cut(message: RaftMessage): RaftMessage {
+    if (message.type !== 'AppendEntries') return message
+    const max = this.link(message.from, message.to).maxEntries
+    if (max === undefined || message.entries.length <= max) return message
+    return { ...message, entries: message.entries.slice(0, max) }
   }
 
   private delay(link: LinkFault): number {

@@ -224,7 +224,8 @@ export class Simulator {
     const schedule = faultSchedule(this.rng, {
       nodes: this.nodeIds,
       durationMs: this.options.durationMs,
-      kinds: this.options.faults
+      kinds: this.options.faults,
+      electionTimeoutMs: this.options.config.electionTimeoutMs
     })
     for (const { at, action } of schedule) this.at(at, () => this.perform(action))
   }
@@ -289,6 +290,13 @@ export class Simulator {
         return this.crash(this.node(action.node))
       case 'restart':
         return this.restart(this.node(action.node))
+      case 'campaign': {
+        // As if the node's election timeout fired now (the lab's `timeout` step).
+        const node = this.node(action.node)
+        if (node.status !== 'running' || !node.core) return
+        node.core.campaign()
+        return this.drain(node)
+      }
       case 'pause':
         return this.pause(this.node(action.node))
       case 'resume':
@@ -596,12 +604,14 @@ export class Simulator {
       if ('drop' in route) this.emitNet('drop', message, msgId, route.drop)
     }
     if ('drop' in route) return
+    const delivered = this.network.cut(message)
     route.delays.forEach((delayMs, copy) => {
       if (copy > 0 && this.traceNetwork)
         this.emitNet('duplicate', message, msgId, undefined, delayMs)
       this.after(delayMs, () => {
         const target = this.node(message.to)
-        if (target.status !== 'crashed') this.receive(target, { kind: 'message', message, msgId })
+        if (target.status !== 'crashed')
+          this.receive(target, { kind: 'message', message: delivered, msgId })
         else if (this.traceNetwork) this.emitNet('drop', message, msgId, 'node down')
       })
     })

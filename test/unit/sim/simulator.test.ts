@@ -292,6 +292,31 @@ describe('fault schedules', () => {
     expect(parseFaultKinds('crash, loss,crash')).toEqual(['crash', 'loss'])
     expect(parseFaultKinds('')).toEqual([])
     expect(() => parseFaultKinds('crash,partiton')).toThrow('unknown fault "partiton"')
+    // Staged patterns are asked for by name; `all` is the random kinds.
+    expect(parseFaultKinds('all')).not.toContain('figure8')
+    expect(parseFaultKinds('all,figure8')).toEqual([...FAULT_KINDS, 'figure8'])
+  })
+
+  it('stages Figure 8 with a cast and timings drawn from the seed', () => {
+    const options = {
+      nodes: ['n1', 'n2', 'n3', 'n4', 'n5'],
+      durationMs: 5000,
+      kinds: ['figure8'] as const
+    }
+    const first = (seed: number) => faultSchedule(seededRng(seed), options)
+    const campaigns = (seed: number) =>
+      first(seed).flatMap(({ at, action }) =>
+        action.action === 'campaign' ? [`${at} ${action.node}`] : []
+      )
+    expect(first(3)).toEqual(first(3))
+    expect(new Set([1, 2, 3, 4, 5, 6].map((s) => campaigns(s).join())).size).toBe(6)
+    // Elections, crashes, restarts and AppendEntries cut to one entry per message.
+    const actions = new Set(first(3).map((a) => a.action.action))
+    for (const a of ['campaign', 'partition', 'crash', 'restart', 'heal', 'link'])
+      expect(actions).toContain(a)
+    expect(
+      first(3).some((a) => a.action.action === 'link' && a.action.fault.maxEntries === 1)
+    ).toBe(true)
   })
 
   it('draws the same schedule from the same seed, sorted, with each fault undone', () => {

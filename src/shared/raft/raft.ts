@@ -193,7 +193,8 @@ class Raft implements RaftCore {
       this.refusedReads.length > 0 ||
       this.log.hasUnstable() ||
       this.log.hasCommittedToApply() ||
-      !sameHardState(this.hardState(), this.handedHardState)
+      this.currentTerm !== this.handedHardState.currentTerm ||
+      this.votedFor !== this.handedHardState.votedFor
     )
   }
 

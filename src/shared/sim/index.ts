@@ -40,7 +40,8 @@ export interface RunResult {
 /** One seeded run to its end, checked for safety as it goes. */
 export function runSimulation(options: RunOptions): RunResult {
   const config = defaultClusterConfig(options.config)
-  const sim = new Simulator({ traceNetwork: options.record ?? false, ...options, config })
+  const record = options.record ?? false
+  const sim = new Simulator({ traceNetwork: record, traceTimers: record, ...options, config })
   const checker = new SafetyChecker()
   const events: TraceEvent[] = []
   sim.onEvent((event) => {

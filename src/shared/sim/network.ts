@@ -17,7 +17,8 @@ export const HEALTHY_LINK: Readonly<LinkFault> = {
 export type Route = { drop: string } | { delays: number[] }
 
 export class SimNetwork {
-  private readonly links = new Map<string, LinkFault>()
+  /** from → to → the link (nested, so a lookup builds no key string). */
+  private readonly links = new Map<string, Map<string, LinkFault>>()
 
   /**
    * @param baseDelayMs one-way latency of a healthy link, drawn uniformly from [min, max] per message
@@ -27,12 +28,15 @@ export class SimNetwork {
     private readonly rng: Rng,
     private readonly baseDelayMs: readonly [number, number]
   ) {
-    for (const from of nodes)
-      for (const to of nodes) if (from !== to) this.links.set(key(from, to), { ...HEALTHY_LINK })
+    for (const from of nodes) {
+      const out = new Map<string, LinkFault>()
+      for (const to of nodes) if (from !== to) out.set(to, { ...HEALTHY_LINK })
+      this.links.set(from, out)
+    }
   }
 
   link(from: string, to: string): LinkFault {
-    const link = this.links.get(key(from, to))
+    const link = this.links.get(from)?.get(to)
     if (!link) throw new Error(`no link ${from} → ${to}: unknown node`)
     return link
   }
@@ -59,7 +63,7 @@ export class SimNetwork {
 
   /** Reconnect every link; loss, delay and the other settings stay. */
   heal(): void {
-    for (const link of this.links.values()) link.up = true
+    for (const out of this.links.values()) for (const link of out.values()) link.up = true
   }
 
   route(from: string, to: string): Route {
@@ -90,8 +94,4 @@ export class SimNetwork {
       ms += (hi + link.delayMs + link.jitterMs) * (1 + this.rng())
     return ms
   }
-}
-
-function key(from: string, to: string): string {
-  return `${from}>${to}`
 }

@@ -43,6 +43,8 @@ export interface SimOptions {
   leaderCrashPoints?: number
   /** Emit `net` events (default true); a run that keeps no trace can skip them, as no checker reads them. */
   traceNetwork?: boolean
+  /** Emit `timer` events, one per election timer reset (default true); no checker reads them either. */
+  traceTimers?: boolean
   /** Core settings the cluster config does not cover (batching, pipelining). */
   raft?: Partial<Pick<RaftConfig, 'maxEntriesPerMessage' | 'maxInflight'>>
 }
@@ -136,6 +138,7 @@ export class Simulator {
   private readonly crashPoints: number
   private readonly leaderCrashPoints: number
   private readonly traceNetwork: boolean
+  private readonly traceTimers: boolean
   private readonly listeners: Listener[] = []
   private readonly msgIds = new Map<string, number>()
   private started = false
@@ -165,6 +168,7 @@ export class Simulator {
       bugs: config.bug ? [config.bug] : []
     }
     this.traceNetwork = options.traceNetwork ?? true
+    this.traceTimers = options.traceTimers ?? true
     const crashes = options.faults.includes('crash')
     this.crashPoints = crashes ? (options.crashPoints ?? SIM_DEFAULTS.crashPoints) : 0
     this.leaderCrashPoints = crashes
@@ -234,10 +238,10 @@ export class Simulator {
   step(): boolean {
     this.start()
     if (this.done) return false
-    const next = this.queue.pop()
-    if (!next) return false
-    this.time = next.time
-    next.item()
+    const next = this.queue.peekTime()
+    if (next === undefined) return false
+    this.time = next
+    this.queue.take()()
     return true
   }
 
@@ -258,9 +262,8 @@ export class Simulator {
       next !== undefined && next <= until;
       next = queue.peekTime()
     ) {
-      const event = queue.pop() as { time: number; item: () => void }
-      this.time = event.time
-      event.item()
+      this.time = next
+      queue.take()()
     }
     this.time = Math.max(this.time, until)
   }
@@ -535,6 +538,7 @@ export class Simulator {
           term: event.term
         })
       case 'timer':
+        if (!this.traceTimers) return
         return this.emit({ seq: 0, t: 0, kind: 'timer', node: id, ms: event.ticks * TICK_MS })
     }
   }
@@ -594,9 +598,7 @@ export class Simulator {
   // ---- Network ----
 
   private send(message: RaftMessage): void {
-    const link = `${message.from}>${message.to}`
-    const msgId = (this.msgIds.get(link) ?? 0) + 1
-    this.msgIds.set(link, msgId)
+    const msgId = this.traceNetwork ? this.nextMsgId(message) : 0
     this.stats.messagesSent++
     const route = this.network.route(message.from, message.to)
     if (this.traceNetwork) {
@@ -615,6 +617,14 @@ export class Simulator {
         else if (this.traceNetwork) this.emitNet('drop', message, msgId, 'node down')
       })
     })
+  }
+
+  /** Message ids count per link, as the lab proxy numbers them. */
+  private nextMsgId(message: RaftMessage): number {
+    const link = `${message.from}>${message.to}`
+    const msgId = (this.msgIds.get(link) ?? 0) + 1
+    this.msgIds.set(link, msgId)
+    return msgId
   }
 
   private emitNet(

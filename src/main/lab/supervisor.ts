@@ -35,7 +35,12 @@ process.stdin.on('end', () => {
 });`
 
 export function defaultNodeEntry(): string {
-  const candidates = [join(__dirname, 'node.js'), resolve(process.cwd(), 'out/main/node.js')]
+  // Built: this code sits in out/main or in a chunk under out/main/chunks; from source (tests): cwd.
+  const candidates = [
+    join(__dirname, 'node.js'),
+    join(__dirname, '..', 'node.js'),
+    resolve(process.cwd(), 'out/main/node.js')
+  ]
   return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string)
 }
 

@@ -43,6 +43,24 @@ describe('SimSession', () => {
     expect(tl.live.nodes[leader]!.matchIndex).not.toBeNull()
   })
 
+  it('times a follower out: it campaigns in a higher term at once', async () => {
+    const { s, events } = session()
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 7 })
+    for (let i = 0; i < 40; i++) s.tick()
+    const tl = new Timeline(['n1', 'n2', 'n3'])
+    tl.append(events())
+    const leader = currentLeader(tl.live)!
+    const follower = ['n1', 'n2', 'n3'].find((n) => n !== leader)!
+    const term = tl.live.nodes[follower]!.currentTerm
+    const before = events().length
+    await s.handle('nodeAction', { node: follower, action: 'timeout' })
+    const campaign = events()
+      .slice(before)
+      .find((e) => e.kind === 'role' && e.node === follower && e.role !== 'follower')
+    expect(campaign).toBeDefined()
+    expect(campaign && 'term' in campaign && campaign.term).toBeGreaterThanOrEqual(term)
+  })
+
   it('the same seed gives the same run', async () => {
     const a = session()
     const b = session()

@@ -66,9 +66,10 @@ export class SimSession {
           r.action === 'resume'
         )
           sim.perform({ action: r.action, node: r.node })
+        else if (r.action === 'timeout') sim.perform({ action: 'campaign', node: r.node })
         else
           throw new Error(
-            `${r.action}: not available in simulation mode (crash, restart, pause, resume are)`
+            `${r.action}: not available in simulation mode (crash, restart, pause, resume, timeout are)`
           )
         this.flush()
         return this.status()

@@ -80,8 +80,17 @@ export class SimClient {
   constructor(
     readonly id: string,
     private readonly host: ClientHost,
-    private readonly options: WorkloadOptions
+    private readonly options: WorkloadOptions,
+    /** A student's client: runs only the operations it is given, one at a time. */
+    private readonly manual = false
   ) {}
+
+  /** Run one given operation (manual client); its opId, or null while one is still running. */
+  submit(input: KvInput): number | null {
+    if (this.pending) return null
+    this.run(input)
+    return this.seq
+  }
 
   start(): void {
     this.host.after(this.think(), () => this.next())
@@ -92,15 +101,22 @@ export class SimClient {
   }
 
   private next(): void {
+    this.run(this.chooseInput(this.seq + 1))
+  }
+
+  private finish(): void {
+    if (!this.manual) this.start()
+  }
+
+  private run(input: KvInput): void {
     const seq = ++this.seq
-    const input = this.chooseInput(seq)
     this.host.invoke(this.id, seq, input)
     this.pending = { seq, input, turn: 0, target: this.leaderHint ?? this.randomNode(null) }
     this.host.after(this.options.opTimeoutMs, () => {
       if (this.pending?.seq !== seq) return
       this.pending = null
       this.host.complete(this.id, seq, 'info', undefined, 'timeout')
-      this.start()
+      this.finish()
     })
     this.attempt()
   }
@@ -143,7 +159,7 @@ export class SimClient {
       this.remember(op.input, response.output)
       this.completed++
       this.host.complete(this.id, seq, 'ok', response.output, undefined, response.by)
-      this.start()
+      this.finish()
       return
     }
     if (turn !== op.turn) return

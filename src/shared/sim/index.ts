@@ -8,7 +8,7 @@ import { defaultClusterConfig, type ClusterConfig } from '../config'
 import type { TraceEvent } from '../trace'
 import { Simulator, type SimOptions, type SimStats } from './simulator'
 
-export { Simulator } from './simulator'
+export { Simulator, MANUAL_CLIENT } from './simulator'
 export type { SimNodeState, SimNodeStatus, SimOptions, SimStats } from './simulator'
 export { EventQueue } from './event-queue'
 export { SimNetwork, HEALTHY_LINK } from './network'

@@ -101,6 +101,9 @@ interface SimNode {
 
 type Listener = (event: TraceEvent) => void
 
+/** The client id of operations a student sends by hand. */
+export const MANUAL_CLIENT = 'you'
+
 const SIM_DEFAULTS = {
   baseDelayMs: [1, 5] as [number, number],
   clientDelayMs: [0.5, 2] as [number, number],
@@ -142,6 +145,7 @@ export class Simulator {
   private readonly listeners: Listener[] = []
   private readonly msgIds = new Map<string, number>()
   private started = false
+  private manualClient: SimClient | null = null
 
   constructor(readonly options: SimOptions) {
     const { config } = options
@@ -196,6 +200,15 @@ export class Simulator {
     }
   }
 
+  /**
+   * A student's own operation, sent by the client `you` with the workload's retries and
+   * timeout; it completes in the trace like any other. Its opId, or null while one is running.
+   */
+  submit(input: KvInput): number | null {
+    this.start()
+    return (this.manualClient as SimClient).submit(input)
+  }
+
   /** Start the nodes, the clients and the fault schedule (once; step and run call it). */
   start(): void {
     if (this.started) return
@@ -225,6 +238,7 @@ export class Simulator {
     const workload = { ...DEFAULT_WORKLOAD, ...this.options.workload }
     for (let i = 1; i <= workload.clients; i++)
       new SimClient(`c${i}`, this.clientHost(), workload).start()
+    this.manualClient = new SimClient(MANUAL_CLIENT, this.clientHost(), workload, true)
     const schedule = faultSchedule(this.rng, {
       nodes: this.nodeIds,
       durationMs: this.options.durationMs,

@@ -61,6 +61,39 @@ describe('SimSession', () => {
     expect(campaign && 'term' in campaign && campaign.term).toBeGreaterThanOrEqual(term)
   })
 
+  it("runs a student's put and get through the simulated cluster", async () => {
+    const { s, events } = session()
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 7 })
+    for (let i = 0; i < 40; i++) s.tick()
+    const settle = async (p: Promise<unknown>) => {
+      let done: unknown = undefined
+      void p.then((r) => (done = r))
+      for (let i = 0; i < 100 && done === undefined; i++) {
+        s.tick()
+        await Promise.resolve()
+      }
+      return done as { status: string; output?: { value?: string | null } }
+    }
+    const put = s.handle('clientOp', { input: { op: 'put', key: 'x', value: 'hello' } })
+    await expect(
+      s.handle('clientOp', { input: { op: 'get', key: 'x' } }),
+      'one operation at a time'
+    ).rejects.toThrow(/previous operation/)
+    expect(await settle(put)).toMatchObject({ status: 'ok' })
+    const get = await settle(s.handle('clientOp', { input: { op: 'get', key: 'x' } }))
+    expect(get).toMatchObject({ status: 'ok', output: { value: 'hello' } })
+    const mine = events().filter((e) => e.kind === 'invoke' && e.client === 'you')
+    expect(mine).toHaveLength(2)
+  })
+
+  it('answers an operation still running when the simulation stops', async () => {
+    const { s } = session()
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 7 })
+    const put = s.handle('clientOp', { input: { op: 'put', key: 'x', value: '1' } })
+    await s.handle('stopCluster', {})
+    expect(await put).toMatchObject({ status: 'info', error: 'the simulation stopped' })
+  })
+
   it('the same seed gives the same run', async () => {
     const a = session()
     const b = session()
@@ -102,9 +135,7 @@ describe('SimSession', () => {
     )
     expect(kinds).toContain('proc:crash')
     expect(kinds).toContain('fault:partition')
-    await expect(s.handle('clientOp', { input: { op: 'get', key: 'a' } })).rejects.toThrow(
-      /not available in simulation mode/
-    )
+    await expect(s.handle('startWorkload', {})).rejects.toThrow(/not available in simulation mode/)
     await expect(s.handle('nodeAction', { node: 'n9', action: 'bogus' })).rejects.toThrow(
       /nodeAction/
     )

@@ -2,7 +2,8 @@
 // simulator (src/shared/sim). Pure apart from the clock it is handed, so it
 // runs in a Web Worker and in tests alike. Virtual time advances at `speed`
 // times real time; pause stops it; step runs exactly one simulator event.
-import { Simulator, DEFAULT_WORKLOAD } from '@shared/sim'
+import { Simulator, DEFAULT_WORKLOAD, MANUAL_CLIENT } from '@shared/sim'
+import type { KvInput } from '@shared/history'
 import { defaultClusterConfig, type ClusterConfig } from '@shared/config'
 import {
   isLabCommandName,
@@ -12,6 +13,8 @@ import {
   type LabStatus,
   type NodeView
 } from '@shared/lab-api'
+
+type ClientOpResult = LabResults['clientOp']
 import type { TraceEvent, TraceHeader } from '@shared/trace'
 import { TRACE_SCHEMA, TRACE_VERSION } from '@shared/trace'
 
@@ -38,6 +41,8 @@ export class SimSession {
   private pending: TraceEvent[] = []
   private lastStatusSample = -Infinity
   private opsWindow: { t: number; n: number }[] = []
+  /** The student's operations in flight (by opId): answered when their `complete` event shows. */
+  private manualOps = new Map<number, { invokedAt: number; answer: (r: ClientOpResult) => void }>()
 
   constructor(
     private readonly post: (event: LabEvent) => void,
@@ -96,6 +101,8 @@ export class SimSession {
         }
         return this.status()
       }
+      case 'clientOp':
+        return this.clientOp(parseLabRequest('clientOp', request).input)
       case 'listScenarios':
         return []
       default:
@@ -139,7 +146,12 @@ export class SimSession {
     })
     sim.onEvent((e) => {
       this.pending.push(e)
-      if (e.kind === 'complete') this.opsWindow.push({ t: e.t, n: 1 })
+      if (e.kind !== 'complete') return
+      this.opsWindow.push({ t: e.t, n: 1 })
+      const op = e.client === MANUAL_CLIENT ? this.manualOps.get(e.opId) : undefined
+      if (!op) return
+      this.manualOps.delete(e.opId)
+      op.answer({ status: e.status, output: e.output, error: e.error, ms: e.t - op.invokedAt })
     })
     this.sim = sim
     this.post({ type: 'reset', header: this.header(), replay: false })
@@ -149,7 +161,27 @@ export class SimSession {
     return this.status()
   }
 
+  /** Sent by the simulator's client `you`; resolves in simulated time, when the cluster answers. */
+  private clientOp(input: KvInput): Promise<ClientOpResult> {
+    const sim = this.running()
+    if (input.op === 'append') throw new Error('clientOp: the lab store has put, get and cas')
+    const opId = sim.submit(input)
+    if (opId === null) throw new Error('clientOp: your previous operation has not completed yet')
+    const answer = new Promise<ClientOpResult>((resolve) =>
+      this.manualOps.set(opId, { invokedAt: sim.now, answer: resolve })
+    )
+    this.flush()
+    return answer
+  }
+
+  private abandonManualOps(): void {
+    for (const op of this.manualOps.values())
+      op.answer({ status: 'info', error: 'the simulation stopped', ms: 0 })
+    this.manualOps.clear()
+  }
+
   private stop(): LabStatus {
+    this.abandonManualOps()
     if (this.timer !== null) this.clock.clearInterval(this.timer)
     this.timer = null
     this.flush()

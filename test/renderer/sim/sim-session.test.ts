@@ -8,7 +8,7 @@ import {
 } from '@renderer/sim/sim-lab-api'
 import { Timeline } from '@renderer/model/timeline'
 import { currentLeader } from '@renderer/model/cluster-state'
-import type { LabEvent, LabStatus } from '@shared/lab-api'
+import type { CheckReport, LabEvent, LabStatus } from '@shared/lab-api'
 import type { TraceEvent } from '@shared/trace'
 
 /** A session whose clock only moves when the test calls tick(). */
@@ -92,6 +92,21 @@ describe('SimSession', () => {
     const put = s.handle('clientOp', { input: { op: 'put', key: 'x', value: '1' } })
     await s.handle('stopCluster', {})
     expect(await put).toMatchObject({ status: 'info', error: 'the simulation stopped' })
+  })
+
+  it("checks the run with the lab's safety and linearizability checkers", async () => {
+    const { s } = session()
+    await expect(s.handle('check', {})).rejects.toThrow(/start a simulation first/)
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 5 })
+    for (let i = 0; i < 60; i++) s.tick()
+    await s.handle('nodeAction', { node: 'n1', action: 'crash' })
+    for (let i = 0; i < 30; i++) s.tick()
+    const report = (await s.handle('check', {})) as CheckReport
+    expect(report.safety.length).toBeGreaterThanOrEqual(5)
+    expect(report.safety.filter((p) => !p.ok)).toEqual([])
+    expect(report.linearizable).toBe(true)
+    expect(report.operations).toBeGreaterThan(0)
+    await expect(s.handle('check', { source: 'opened' })).rejects.toThrow(/real processes/)
   })
 
   it('the same seed gives the same run', async () => {

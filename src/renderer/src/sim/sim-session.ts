@@ -4,10 +4,14 @@
 // times real time; pause stops it; step runs exactly one simulator event.
 import { Simulator, DEFAULT_WORKLOAD, MANUAL_CLIENT } from '@shared/sim'
 import type { KvInput } from '@shared/history'
+import { checkSafety } from '@shared/check/safety'
+import { checkLinearizability } from '@shared/check/linearizability'
+import { historyFromTrace } from '@shared/check/history-formats'
 import { defaultClusterConfig, type ClusterConfig } from '@shared/config'
 import {
   isLabCommandName,
   parseLabRequest,
+  type CheckReport,
   type LabEvent,
   type LabResults,
   type LabStatus,
@@ -20,6 +24,8 @@ import { TRACE_SCHEMA, TRACE_VERSION } from '@shared/trace'
 
 /** A simulated run never ends by itself: a day of virtual time. */
 const RUN_MS = 24 * 60 * 60 * 1000
+const MAX_CHECKED_EVENTS = 2_000_000
+const LIN_TIMEOUT_MS = 10_000
 /** Real ms between clock ticks. */
 export const TICK_REAL_MS = 50
 /** Virtual ms between sampled status events (the leader's nextIndex/matchIndex). */
@@ -41,6 +47,9 @@ export class SimSession {
   private pending: TraceEvent[] = []
   private lastStatusSample = -Infinity
   private opsWindow: { t: number; n: number }[] = []
+  /** Every event of the run, for `check` (capped: a day-long run at full speed would not fit). */
+  private runEvents: TraceEvent[] = []
+  private runEventsCapped = false
   /** The student's operations in flight (by opId): answered when their `complete` event shows. */
   private manualOps = new Map<number, { invokedAt: number; answer: (r: ClientOpResult) => void }>()
 
@@ -103,6 +112,8 @@ export class SimSession {
       }
       case 'clientOp':
         return this.clientOp(parseLabRequest('clientOp', request).input)
+      case 'check':
+        return this.check(parseLabRequest('check', request).source)
       case 'listScenarios':
         return []
       default:
@@ -144,8 +155,12 @@ export class SimSession {
       faults: [],
       workload: DEFAULT_WORKLOAD
     })
+    this.runEvents = []
+    this.runEventsCapped = false
     sim.onEvent((e) => {
       this.pending.push(e)
+      if (this.runEvents.length < MAX_CHECKED_EVENTS) this.runEvents.push(e)
+      else this.runEventsCapped = true
       if (e.kind !== 'complete') return
       this.opsWindow.push({ t: e.t, n: 1 })
       const op = e.client === MANUAL_CLIENT ? this.manualOps.get(e.opId) : undefined
@@ -172,6 +187,33 @@ export class SimSession {
     )
     this.flush()
     return answer
+  }
+
+  /** The same checkers as the lab's, over this run's events (they are pure). */
+  private check(source: 'current' | 'opened'): CheckReport {
+    if (source === 'opened')
+      throw new Error('check: an opened trace is checked with real processes')
+    if (this.runEvents.length === 0) throw new Error('check: start a simulation first')
+    if (this.runEventsCapped)
+      throw new Error(
+        `check: this run has more than ${MAX_CHECKED_EVENTS} events; start a new one to check it`
+      )
+    const started = performance.now()
+    const lin = checkLinearizability(historyFromTrace(this.runEvents), {
+      timeoutMs: LIN_TIMEOUT_MS,
+      now: () => performance.now()
+    })
+    return {
+      safety: checkSafety(this.runEvents),
+      linearizable: lin.linearizable,
+      operations: lin.operations,
+      failingKeys: lin.failingKeys,
+      summary: {
+        events: this.runEvents.length,
+        'simulated ms': Math.round(this.sim?.now ?? 0),
+        'checking ms': Math.round(performance.now() - started)
+      }
+    }
   }
 
   private abandonManualOps(): void {

@@ -1,7 +1,7 @@
 // `raftlab check TRACE_OR_DIR`: the safety checkers and linearizability on a trace.
 import { writeFileSync } from 'node:fs'
-import { analyzeTrace } from '../lab/analysis'
-import { htmlReport } from '../lab/exports'
+import { analyzeTrace } from '../../shared/check/analysis'
+import { htmlReport } from '../../shared/check/exports'
 import { loadTrace } from '../lab/trace-file'
 import { EXIT, UsageError, parseCommandArgs, type CliCommand } from './command'
 

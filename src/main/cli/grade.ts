@@ -4,7 +4,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseScenario, formatScenarioErrors } from '../../shared/scenario'
-import { analyzeTrace } from '../lab/analysis'
+import { analyzeTrace } from '../../shared/check/analysis'
 import { DEFAULT_MAX_TRACE_BYTES, loadTrace } from '../lab/trace-file'
 import { TRACE_FILE } from '../lab/recorder'
 import { EXIT, UsageError, parseCommandArgs, parseInteger, type CliCommand } from './command'

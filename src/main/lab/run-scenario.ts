@@ -3,9 +3,16 @@
 // the LabApi's runScenario.
 import { existsSync, readdirSync } from 'node:fs'
 import type { Scenario } from '../../shared/scenario'
-import { analyzeTrace, judge, type ExpectationResult, type TraceAnalysis } from './analysis'
+import {
+  analyzeTrace,
+  judge,
+  type ExpectationResult,
+  type RunResult,
+  type StepRecord,
+  type TraceAnalysis
+} from '../../shared/check/analysis'
 import { Experiment } from './experiment'
-import { ScenarioRunner, type RunResult, type StepRecord } from './runner'
+import { ScenarioRunner } from './runner'
 import { loadTrace } from './trace-file'
 
 export interface ScenarioOutcome {

@@ -9,10 +9,10 @@ import {
   type Condition,
   type Scenario,
   type ScenarioStep,
-  type Selector,
-  type StepAction
+  type Selector
 } from '../../shared/scenario'
 import type { KvInput } from '../../shared/history'
+import type { RunResult, StepRecord } from '../../shared/check/analysis'
 import type { Experiment } from './experiment'
 
 type ClientInput = Exclude<KvInput, { op: 'append' }>
@@ -21,32 +21,6 @@ type ClientInput = Exclude<KvInput, { op: 'append' }>
 const POLL_MS = 20
 /** Operations of put/get/cas steps time out after this long. */
 const STEP_OP_TIMEOUT_MS = 2000
-
-export interface StepRecord {
-  /** 1-based, as in expect ranges. */
-  index: number
-  action: StepAction
-  text: string
-  /** ms since start when the action ran; null if it never ran. */
-  t: number | null
-  ok: boolean
-  message: string
-  nodes: string[]
-  /** The step took the then leader away (crash, pause, stop, wipe, isolate, partition away from a majority). */
-  disruptsLeader: boolean
-  /** Term of the leader when the step ran (0 if none). */
-  leaderTerm: number
-}
-
-export interface RunResult {
-  steps: StepRecord[]
-  /** Nodes each expect range is about, resolved when its first step ran. */
-  rangeNodes: Partial<Record<'no-commit-during' | 'available' | 'unavailable', string[]>>
-  /** When the run began (every node listening): scenario times count from here. */
-  startT: number
-  endT: number
-  stopped: boolean
-}
 
 export interface RunnerHooks {
   onStep?(step: StepRecord): void

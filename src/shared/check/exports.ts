@@ -1,10 +1,10 @@
 // Exports of an experiment: the client history as Jepsen EDN and in the format
 // `raftlab lincheck` reads, per-second metrics as CSV, and a self-contained
 // HTML report (docs/trace-format.md, "Exports").
-import type { TraceEvent, TraceEventOf, TraceHeader } from '../../shared/trace'
-import type { CheckReport } from '../../shared/lab-api'
-import type { LinearizabilityResult } from '../../shared/check/linearizability'
-import type { History } from '../../shared/history'
+import type { TraceEvent, TraceEventOf, TraceHeader } from '../trace'
+import type { CheckReport } from '../lab-api'
+import type { LinearizabilityResult } from './linearizability'
+import type { History } from '../history'
 import { metricsCsv } from './analysis'
 
 export { metricsCsv }

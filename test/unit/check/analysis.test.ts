@@ -1,8 +1,14 @@
 // Expectations and summaries over hand-made traces: each check can fail.
 import { describe, expect, it } from 'vitest'
-import { analyzeTrace, failovers, judge, metricsCsv } from '../../../src/main/lab/analysis'
-import type { RunResult, StepRecord } from '../../../src/main/lab/runner'
-import { historyEdn } from '../../../src/main/lab/exports'
+import {
+  analyzeTrace,
+  failovers,
+  judge,
+  metricsCsv,
+  type RunResult,
+  type StepRecord
+} from '../../../src/shared/check/analysis'
+import { historyEdn } from '../../../src/shared/check/exports'
 import type { TraceEvent, UnstampedEvent } from '../../../src/shared/trace'
 
 function trace(...events: [number, UnstampedEvent][]): TraceEvent[] {

@@ -1,22 +1,46 @@
 // What a trace says: the safety checkers, linearizability, a summary
 // (elections, leaders per term, failover times, throughput, latency, messages
 // per operation), per-second metrics, and a scenario's expectations.
-import { checkSafety } from '../../shared/check/safety'
-import {
-  checkLinearizability,
-  type LinearizabilityResult
-} from '../../shared/check/linearizability'
-import { historyFromTrace } from '../../shared/check/history-formats'
-import type { CheckReport, PropertyResult } from '../../shared/lab-api'
-import type { History } from '../../shared/history'
-import type { ScenarioExpect } from '../../shared/scenario'
-import type { TraceEvent, TraceEventOf } from '../../shared/trace'
-import type { RunResult, StepRecord } from './runner'
+// Pure, so the lab engine and the simulator's scenario runner judge alike.
+import { checkSafety } from './safety'
+import { checkLinearizability, type LinearizabilityResult } from './linearizability'
+import { historyFromTrace } from './history-formats'
+import type { CheckReport, PropertyResult } from '../lab-api'
+import type { History } from '../history'
+import type { ScenarioExpect, StepAction } from '../scenario'
+import type { TraceEvent, TraceEventOf } from '../trace'
 
 /** Budget for the linearizability search of one trace. */
 const LIN_TIMEOUT_MS = 20_000
 /** Messages in flight when a fault starts may still land: commits this soon after a range starts are not counted. */
 export const RANGE_GRACE_MS = 150
+
+/** One step of a scenario run, as the runner played it. */
+export interface StepRecord {
+  /** 1-based, as in expect ranges. */
+  index: number
+  action: StepAction
+  text: string
+  /** ms since start when the action ran; null if it never ran. */
+  t: number | null
+  ok: boolean
+  message: string
+  nodes: string[]
+  /** The step took the then leader away (crash, pause, stop, wipe, isolate, partition away from a majority). */
+  disruptsLeader: boolean
+  /** Term of the leader when the step ran (0 if none). */
+  leaderTerm: number
+}
+
+export interface RunResult {
+  steps: StepRecord[]
+  /** Nodes each expect range is about, resolved when its first step ran. */
+  rangeNodes: Partial<Record<'no-commit-during' | 'available' | 'unavailable', string[]>>
+  /** When the run began (every node listening): scenario times count from here. */
+  startT: number
+  endT: number
+  stopped: boolean
+}
 
 export interface TraceAnalysis {
   report: CheckReport

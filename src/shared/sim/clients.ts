@@ -18,6 +18,13 @@ export interface WorkloadOptions {
   attemptTimeoutMs: number
   /** How long an operation may take in total before it is indeterminate. */
   opTimeoutMs: number
+  /**
+   * Start-to-start time of one client's operations, as the lab's `rate` paces its
+   * clients (0: back to back); set, it replaces thinkMs.
+   */
+  paceMs?: number
+  /** Values padded to this many characters, as the lab's `valueSize` (never shorter than their unique tag). */
+  valueSize?: number
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
@@ -75,25 +82,54 @@ export class SimClient {
   private leaderHint: string | null = null
   /** Last value this client saw per key: what its next cas expects. */
   private readonly seen = new Map<string, string | null>()
+  /** Issuing operations (a workload client between start() and stop()). */
+  private active = false
+  /** Bumped by every start(): an operation scheduled before a stop does not run after a restart. */
+  private loop = 0
+  /** When the last operation started, for pacing. */
+  private startedAt = 0
   completed = 0
 
   constructor(
     readonly id: string,
     private readonly host: ClientHost,
-    private readonly options: WorkloadOptions,
-    /** A student's client: runs only the operations it is given, one at a time. */
-    private readonly manual = false
+    /** A client never started (a student's) runs only the operations it is given. */
+    private options: WorkloadOptions
   ) {}
 
-  /** Run one given operation (manual client); its opId, or null while one is still running. */
+  /** Run one given operation; its opId, or null while one is still running. */
   submit(input: KvInput): number | null {
     if (this.pending) return null
     this.run(input)
     return this.seq
   }
 
-  start(): void {
-    this.host.after(this.think(), () => this.next())
+  /** Start issuing operations, or resume after stop() (with new settings if given). */
+  start(options?: WorkloadOptions): void {
+    if (options) this.options = options
+    if (this.active) return
+    this.active = true
+    this.loop++
+    // An operation still in flight from before a stop schedules the next one when it ends.
+    if (!this.pending) this.schedule(true)
+  }
+
+  /** Issue no more operations; the one in flight still completes (or times out). */
+  stop(): void {
+    this.active = false
+  }
+
+  private schedule(first: boolean): void {
+    const pace = this.options.paceMs
+    let delay: number
+    if (pace === undefined) delay = this.think()
+    // A random phase, so paced clients do not fire in lockstep.
+    else if (first) delay = this.host.rng() * pace
+    else delay = Math.max(0, this.startedAt + pace - this.host.now())
+    const loop = this.loop
+    this.host.after(delay, () => {
+      if (this.active && this.loop === loop && !this.pending) this.next()
+    })
   }
 
   private think(): number {
@@ -105,11 +141,12 @@ export class SimClient {
   }
 
   private finish(): void {
-    if (!this.manual) this.start()
+    if (this.active) this.schedule(false)
   }
 
   private run(input: KvInput): void {
     const seq = ++this.seq
+    this.startedAt = this.host.now()
     this.host.invoke(this.id, seq, input)
     this.pending = { seq, input, turn: 0, target: this.leaderHint ?? this.randomNode(null) }
     this.host.after(this.options.opTimeoutMs, () => {
@@ -124,11 +161,16 @@ export class SimClient {
   private chooseInput(seq: number): KvInput {
     const { put, get, cas } = this.options.mix
     const key = `k${randomInt(this.host.rng, 1, this.options.keys)}`
-    const value = `${this.id}.${seq}`
+    const value = this.value(`${this.id}.${seq}`)
     const roll = this.host.rng() * (put + get + cas)
     if (roll < put) return { op: 'put', key, value }
     if (roll < put + get) return { op: 'get', key }
     return { op: 'cas', key, from: this.seen.get(key) ?? null, to: value }
+  }
+
+  private value(tag: string): string {
+    const size = this.options.valueSize
+    return size === undefined || size <= tag.length ? tag : tag + 'x'.repeat(size - tag.length)
   }
 
   private attempt(): void {

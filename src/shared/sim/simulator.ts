@@ -29,7 +29,8 @@ export interface SimOptions {
   config: ClusterConfig
   durationMs: number
   faults: readonly FaultKind[]
-  workload?: Partial<WorkloadOptions>
+  /** The clients' workload from the start (DEFAULT_WORKLOAD's settings unless given); null: none until startWorkload(). */
+  workload?: Partial<WorkloadOptions> | null
   /** One-way latency of a healthy link, uniform in [min, max] ms. */
   baseDelayMs?: [number, number]
   /** Client ↔ node latency, uniform in [min, max] ms (clients talk to nodes directly, as in the lab). */
@@ -146,6 +147,9 @@ export class Simulator {
   private readonly msgIds = new Map<string, number>()
   private started = false
   private manualClient: SimClient | null = null
+  /** The workload's clients c1, c2, …: kept across stop and start, so each client's opIds stay unique. */
+  private readonly workloadClients: SimClient[] = []
+  private workloadOn = false
 
   constructor(readonly options: SimOptions) {
     const { config } = options
@@ -235,10 +239,11 @@ export class Simulator {
       this.nodes.set(id, node)
       this.boot(node, 'start')
     }
-    const workload = { ...DEFAULT_WORKLOAD, ...this.options.workload }
-    for (let i = 1; i <= workload.clients; i++)
-      new SimClient(`c${i}`, this.clientHost(), workload).start()
-    this.manualClient = new SimClient(MANUAL_CLIENT, this.clientHost(), workload, true)
+    if (this.options.workload !== null) this.startWorkload(this.options.workload)
+    this.manualClient = new SimClient(MANUAL_CLIENT, this.clientHost(), {
+      ...DEFAULT_WORKLOAD,
+      ...this.options.workload
+    })
     const schedule = faultSchedule(this.rng, {
       nodes: this.nodeIds,
       durationMs: this.options.durationMs,
@@ -246,6 +251,35 @@ export class Simulator {
       electionTimeoutMs: this.options.config.electionTimeoutMs
     })
     for (const { at, action } of schedule) this.at(at, () => this.perform(action))
+  }
+
+  get workloadRunning(): boolean {
+    return this.workloadOn
+  }
+
+  /**
+   * Start the workload's clients now (DEFAULT_WORKLOAD's settings unless given).
+   * Throws while one runs: stop it first.
+   */
+  startWorkload(options: Partial<WorkloadOptions> = {}): void {
+    this.start()
+    if (this.workloadOn) throw new Error('a workload is already running: stop it first')
+    this.workloadOn = true
+    const workload = { ...DEFAULT_WORKLOAD, ...options }
+    for (let i = 1; i <= workload.clients; i++) {
+      let client = this.workloadClients[i - 1]
+      if (!client) {
+        client = new SimClient(`c${i}`, this.clientHost(), workload)
+        this.workloadClients.push(client)
+      }
+      client.start(workload)
+    }
+  }
+
+  /** The workload's clients issue no more operations; those in flight complete or time out. */
+  stopWorkload(): void {
+    this.workloadOn = false
+    for (const client of this.workloadClients) client.stop()
   }
 
   /** Run the next scheduled event; false when the run is over. */

@@ -198,6 +198,60 @@ describe('Simulator behaviour', { timeout: 120_000 }, () => {
     expect(n3?.kv).toEqual(n1?.kv)
   })
 
+  it('starts idle with workload null; a workload started and stopped at runtime replays exactly', () => {
+    const run = () => {
+      const sim = new Simulator({
+        seed: 4,
+        durationMs: 6000,
+        faults: [],
+        config: defaultClusterConfig({ nodes: 3 }),
+        workload: null
+      })
+      const log: TraceEvent[] = []
+      sim.onEvent((e) => log.push(e))
+      const options = {
+        clients: 2,
+        keys: 2,
+        mix: { put: 1, get: 0, cas: 0 },
+        paceMs: 20,
+        valueSize: 12
+      }
+      sim.runUntil(500)
+      sim.startWorkload(options)
+      expect(() => sim.startWorkload()).toThrow('a workload is already running: stop it first')
+      sim.runUntil(1500)
+      sim.stopWorkload()
+      sim.runUntil(3000)
+      sim.startWorkload(options)
+      sim.runUntil(3500)
+      sim.stopWorkload()
+      sim.runUntil(5000)
+      return { sim, log }
+    }
+    const { sim, log } = run()
+    expect(sim.workloadRunning).toBe(false)
+    const invokes = log.flatMap((e) => (e.kind === 'invoke' ? [e] : []))
+    const inWindow = (from: number, to: number) =>
+      invokes.filter((e) => e.t >= from && e.t <= to).length
+    expect(inWindow(0, 500)).toBe(0)
+    // Two clients paced 20 ms apart for a second: about 100 operations.
+    expect(inWindow(500, 1500)).toBeGreaterThanOrEqual(90)
+    expect(inWindow(500, 1500)).toBeLessThanOrEqual(102)
+    expect(inWindow(1500.001, 3000)).toBe(0)
+    expect(inWindow(3000, 3500)).toBeGreaterThan(40)
+    expect(inWindow(3500.001, 5000)).toBe(0)
+    expect(new Set(invokes.map((e) => e.client))).toEqual(new Set(['c1', 'c2']))
+    for (const e of invokes) {
+      expect(e.input).toMatchObject({ op: 'put', key: expect.stringMatching(/^k[12]$/) })
+      expect(e.input.op === 'put' && e.input.value.length).toBe(12)
+    }
+    // The same clients resume: an opId is never reused, and every operation completes.
+    const ids = invokes.map((e) => `${e.client}#${e.opId}`)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(log.filter((e) => e.kind === 'complete')).toHaveLength(invokes.length)
+    expect(JSON.stringify(run().log)).toBe(JSON.stringify(log))
+  })
+
   it('reports bad actions clearly', () => {
     const sim = new Simulator({
       seed: 1,

@@ -98,6 +98,7 @@ describe('SimSession', () => {
     const { s } = session()
     await expect(s.handle('check', {})).rejects.toThrow(/start a simulation first/)
     await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 5 })
+    await s.handle('startWorkload', {})
     for (let i = 0; i < 60; i++) s.tick()
     await s.handle('nodeAction', { node: 'n1', action: 'crash' })
     for (let i = 0; i < 30; i++) s.tick()
@@ -150,10 +151,128 @@ describe('SimSession', () => {
     )
     expect(kinds).toContain('proc:crash')
     expect(kinds).toContain('fault:partition')
-    await expect(s.handle('startWorkload', {})).rejects.toThrow(/not available in simulation mode/)
+    await expect(s.handle('openTrace', { text: '' })).rejects.toThrow(
+      /openTrace: not available in simulation mode/
+    )
     await expect(s.handle('nodeAction', { node: 'n9', action: 'bogus' })).rejects.toThrow(
       /nodeAction/
     )
+  })
+})
+
+describe('SimSession workload', () => {
+  const invokes = (es: TraceEvent[]) => es.flatMap((e) => (e.kind === 'invoke' ? [e] : []))
+
+  it('starts idle, as the lab does; a workload starts and stops with the settings asked for', async () => {
+    const { s, events } = session()
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 11 })
+    for (let i = 0; i < 20; i++) s.tick()
+    expect(invokes(events())).toEqual([])
+    expect(s.status().workload).toBeNull()
+    const started = (await s.handle('startWorkload', {
+      clients: 2,
+      rate: 40,
+      keys: 1,
+      mix: { put: 0, get: 1, cas: 0 }
+    })) as LabStatus
+    expect(started.workload).toMatchObject({ running: true })
+    await expect(s.handle('startWorkload', {})).rejects.toThrow(/already running; stop it first/)
+    const from = s.status().elapsedMs
+    for (let i = 0; i < 20; i++) s.tick()
+    // 40 ops/s for one virtual second, from the two clients, all gets of the one key.
+    const during = invokes(events()).filter((e) => e.t >= from)
+    expect(during.length).toBeGreaterThanOrEqual(34)
+    expect(during.length).toBeLessThanOrEqual(42)
+    expect(new Set(during.map((e) => e.client))).toEqual(new Set(['c1', 'c2']))
+    expect(new Set(during.map((e) => JSON.stringify(e.input)))).toEqual(
+      new Set([JSON.stringify({ op: 'get', key: 'k1' })])
+    )
+    expect(s.status().workload?.opsPerSec).toBeGreaterThan(20)
+    const stopped = (await s.handle('stopWorkload', {})) as LabStatus
+    expect(stopped.workload).toMatchObject({ running: false })
+    const stoppedAt = s.status().elapsedMs
+    for (let i = 0; i < 20; i++) s.tick()
+    expect(invokes(events()).filter((e) => e.t > stoppedAt)).toEqual([])
+  })
+
+  it('says what is wrong with a workload it cannot run', async () => {
+    const { s } = session()
+    await expect(s.handle('startWorkload', {})).rejects.toThrow(/press Start first/)
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 1 })
+    await expect(s.handle('startWorkload', { mix: { put: 0, get: 0, cas: 0 } })).rejects.toThrow(
+      'startWorkload: mix: at least one of put, get, cas must be above 0'
+    )
+    await expect(s.handle('startWorkload', { clients: 0 })).rejects.toThrow(
+      /startWorkload: clients/
+    )
+    await expect(s.handle('startWorkload', { threads: 2 })).rejects.toThrow(/startWorkload/)
+    expect(s.status().workload).toBeNull()
+  })
+})
+
+describe('SimSession exports', () => {
+  async function ranSession() {
+    const x = session()
+    await x.s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 9 })
+    await x.s.handle('startWorkload', { rate: 100 })
+    for (let i = 0; i < 30; i++) x.s.tick()
+    return x
+  }
+  const exported = async (s: SimSession, kind: string) =>
+    (await s.handle('exportExperiment', { kind })) as { path: null; text: string }
+
+  it('exports the trace as `raftlab sim --trace` writes one: header, then every event', async () => {
+    const { s, events } = await ranSession()
+    const { path, text } = await exported(s, 'trace')
+    expect(path).toBeNull()
+    const lines = text.trimEnd().split('\n')
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      kind: 'header',
+      schema: 'raftlab-trace',
+      source: 'sim',
+      seed: 9,
+      config: { nodes: 3 }
+    })
+    // Every event the simulator emitted, in seq order; the sampled status events are the view's only.
+    const run = events().filter((e) => e.kind !== 'status')
+    expect(lines.slice(1).map((l) => JSON.parse(l))).toEqual(JSON.parse(JSON.stringify(run)))
+    expect(run.length).toBeGreaterThan(100)
+  })
+
+  it('exports the history, metrics and report with the lab formatters', async () => {
+    const { s } = await ranSession()
+    const edn = (await exported(s, 'history-edn')).text
+    expect(edn.split('\n')[0]).toMatch(/^\{:index 0, :time \d+, :type :invoke, :process 0, :f :/)
+    const lincheck = (await exported(s, 'history-lincheck')).text.trimEnd().split('\n')
+    expect(JSON.parse(lincheck[0]!)).toMatchObject({ kind: 'header', source: 'sim' })
+    expect(lincheck.slice(1).every((l) => /"kind":"(invoke|complete)"/.test(l))).toBe(true)
+    expect(lincheck.length).toBeGreaterThan(50)
+    const csv = (await exported(s, 'metrics-csv')).text.split('\n')
+    expect(csv[0]).toBe(
+      'second,ops_ok,ops_fail,ops_unknown,latency_ms_p50,latency_ms_p99,messages,messages_dropped,leaders_elected'
+    )
+    expect(Number(csv[1]!.split(',')[1])).toBeGreaterThan(0)
+    const html = (await exported(s, 'report-html')).text
+    expect(html).toMatch(/^<!doctype html>/)
+    expect(html).toContain('seed 9')
+    expect(html).toContain('class="ok">Linearizable')
+  })
+
+  it('names the kinds it can export, and needs a run', async () => {
+    const empty = session()
+    await expect(exported(empty.s, 'trace')).rejects.toThrow(
+      'exportExperiment: start a simulation first'
+    )
+    const { s } = await ranSession()
+    await expect(exported(s, 'folder')).rejects.toThrow(
+      'exportExperiment: a simulated run has no folder; it exports as trace, history-edn, history-lincheck, report-html, metrics-csv'
+    )
+    await expect(
+      s.handle('exportExperiment', { kind: 'trace', path: '/tmp/x.jsonl' })
+    ).rejects.toThrow(/writes no files/)
+    // A stopped run can still be exported.
+    await s.handle('stopCluster', {})
+    expect((await exported(s, 'trace')).text.length).toBeGreaterThan(1000)
   })
 })
 

@@ -2,17 +2,19 @@
 // simulator (src/shared/sim). Pure apart from the clock it is handed, so it
 // runs in a Web Worker and in tests alike. Virtual time advances at `speed`
 // times real time; pause stops it; step runs exactly one simulator event.
-import { Simulator, DEFAULT_WORKLOAD, MANUAL_CLIENT } from '@shared/sim'
+import { Simulator, DEFAULT_WORKLOAD, MANUAL_CLIENT, type WorkloadOptions } from '@shared/sim'
 import type { KvInput } from '@shared/history'
-import { checkSafety } from '@shared/check/safety'
-import { checkLinearizability } from '@shared/check/linearizability'
-import { historyFromTrace } from '@shared/check/history-formats'
+import { analyzeTrace } from '@shared/check/analysis'
+import { historyEdn, historyLincheck, htmlReport, metricsCsv } from '@shared/check/exports'
 import { defaultClusterConfig, type ClusterConfig } from '@shared/config'
 import {
   isLabCommandName,
   parseLabRequest,
+  workloadConfigSchema,
   type CheckReport,
+  type ExportKind,
   type LabEvent,
+  type LabParsedRequest,
   type LabResults,
   type LabStatus,
   type NodeView
@@ -25,7 +27,15 @@ import { TRACE_SCHEMA, TRACE_VERSION } from '@shared/trace'
 /** A simulated run never ends by itself: a day of virtual time. */
 const RUN_MS = 24 * 60 * 60 * 1000
 const MAX_CHECKED_EVENTS = 2_000_000
-const LIN_TIMEOUT_MS = 10_000
+/** What a simulated run can be exported as (it has no experiment folder). */
+const SIM_EXPORT_KINDS = [
+  'trace',
+  'history-edn',
+  'history-lincheck',
+  'report-html',
+  'metrics-csv'
+] as const satisfies readonly ExportKind[]
+type SimExportKind = (typeof SIM_EXPORT_KINDS)[number]
 /** Real ms between clock ticks. */
 export const TICK_REAL_MS = 50
 /** Virtual ms between sampled status events (the leader's nextIndex/matchIndex). */
@@ -46,7 +56,10 @@ export class SimSession {
   private timer: unknown = null
   private pending: TraceEvent[] = []
   private lastStatusSample = -Infinity
-  private opsWindow: { t: number; n: number }[] = []
+  /** When the workload's operations completed ok in the last second of virtual time. */
+  private opsWindow: number[] = []
+  /** Whether a workload was started in this run (status().workload is null until then, as in the lab). */
+  private workloadStarted = false
   /** Every event of the run, for `check` (capped: a day-long run at full speed would not fit). */
   private runEvents: TraceEvent[] = []
   private runEventsCapped = false
@@ -114,6 +127,16 @@ export class SimSession {
         return this.clientOp(parseLabRequest('clientOp', request).input)
       case 'check':
         return this.check(parseLabRequest('check', request).source)
+      case 'startWorkload':
+        return this.startWorkload(parseLabRequest('startWorkload', request))
+      case 'stopWorkload':
+        parseLabRequest('stopWorkload', request)
+        this.running().stopWorkload()
+        return this.status()
+      case 'exportExperiment': {
+        const r = parseLabRequest('exportExperiment', request)
+        return this.exportRun(r.kind, r.path)
+      }
       case 'listScenarios':
         return []
       default:
@@ -148,12 +171,14 @@ export class SimSession {
     this.paused = false
     this.lastStatusSample = -Infinity
     this.opsWindow = []
+    this.workloadStarted = false
+    // Idle, as the lab's startCluster: the student starts a workload from the Client tab.
     const sim = new Simulator({
       seed,
       config: this.config,
       durationMs: RUN_MS,
       faults: [],
-      workload: DEFAULT_WORKLOAD
+      workload: null
     })
     this.runEvents = []
     this.runEventsCapped = false
@@ -162,8 +187,11 @@ export class SimSession {
       if (this.runEvents.length < MAX_CHECKED_EVENTS) this.runEvents.push(e)
       else this.runEventsCapped = true
       if (e.kind !== 'complete') return
-      this.opsWindow.push({ t: e.t, n: 1 })
-      const op = e.client === MANUAL_CLIENT ? this.manualOps.get(e.opId) : undefined
+      if (e.client !== MANUAL_CLIENT) {
+        if (e.status === 'ok') this.opsWindow.push(e.t)
+        return
+      }
+      const op = this.manualOps.get(e.opId)
       if (!op) return
       this.manualOps.delete(e.opId)
       op.answer({ status: e.status, output: e.output, error: e.error, ms: e.t - op.invokedAt })
@@ -189,30 +217,87 @@ export class SimSession {
     return answer
   }
 
-  /** The same checkers as the lab's, over this run's events (they are pure). */
+  /** The lab's workload settings (and its defaults), mapped onto the simulator's clients: every field is honoured. */
+  private startWorkload(request: LabParsedRequest<'startWorkload'>): LabStatus {
+    const sim = this.running()
+    const w = workloadConfigSchema.parse(request)
+    if (w.mix.put + w.mix.get + w.mix.cas <= 0)
+      throw new Error('startWorkload: mix: at least one of put, get, cas must be above 0')
+    if (sim.workloadRunning)
+      throw new Error('startWorkload: a workload is already running; stop it first')
+    const options: WorkloadOptions = {
+      ...DEFAULT_WORKLOAD,
+      clients: w.clients,
+      keys: w.keys,
+      mix: w.mix,
+      // `rate` is for all clients together, start to start, as the lab paces them (0: back to back).
+      paceMs: w.rate > 0 ? (1000 * w.clients) / w.rate : 0,
+      valueSize: w.valueSize,
+      opTimeoutMs: w.timeoutMs,
+      attemptTimeoutMs: Math.min(DEFAULT_WORKLOAD.attemptTimeoutMs, w.timeoutMs)
+    }
+    sim.startWorkload(options)
+    this.workloadStarted = true
+    this.flush()
+    return this.status()
+  }
+
+  /** The same analysis as the lab's (safety, linearizability, summary), over this run's events. */
   private check(source: 'current' | 'opened'): CheckReport {
     if (source === 'opened')
       throw new Error('check: an opened trace is checked with real processes')
-    if (this.runEvents.length === 0) throw new Error('check: start a simulation first')
-    if (this.runEventsCapped)
-      throw new Error(
-        `check: this run has more than ${MAX_CHECKED_EVENTS} events; start a new one to check it`
-      )
+    const events = this.eventsOfRun('check')
     const started = performance.now()
-    const lin = checkLinearizability(historyFromTrace(this.runEvents), {
-      timeoutMs: LIN_TIMEOUT_MS,
-      now: () => performance.now()
-    })
+    const { report } = analyzeTrace(events)
     return {
-      safety: checkSafety(this.runEvents),
-      linearizable: lin.linearizable,
-      operations: lin.operations,
-      failingKeys: lin.failingKeys,
+      ...report,
       summary: {
-        events: this.runEvents.length,
-        'simulated ms': Math.round(this.sim?.now ?? 0),
+        ...report.summary,
+        'simulated ms': Math.round(this.sim?.now ?? events[events.length - 1]?.t ?? 0),
         'checking ms': Math.round(performance.now() - started)
       }
+    }
+  }
+
+  private eventsOfRun(command: string): TraceEvent[] {
+    if (this.runEvents.length === 0) throw new Error(`${command}: start a simulation first`)
+    if (this.runEventsCapped)
+      throw new Error(
+        `${command}: this run has more than ${MAX_CHECKED_EVENTS} events; start a new one`
+      )
+    return this.runEvents
+  }
+
+  /** The run as the lab exports an experiment; the text comes back for the renderer to download. */
+  private exportRun(kind: ExportKind, path: string | undefined): LabResults['exportExperiment'] {
+    if (!isSimExportKind(kind))
+      throw new Error(
+        `exportExperiment: a simulated run has no ${kind}; it exports as ${SIM_EXPORT_KINDS.join(', ')}`
+      )
+    if (path !== undefined)
+      throw new Error(
+        'exportExperiment: the simulator writes no files; leave out the path to download'
+      )
+    const events = this.eventsOfRun('exportExperiment')
+    const header = this.header()
+    switch (kind) {
+      case 'history-edn':
+        return { path: null, text: historyEdn(events) }
+      case 'history-lincheck':
+        return { path: null, text: historyLincheck(header, events) }
+      case 'metrics-csv':
+        return { path: null, text: metricsCsv(events) }
+      case 'report-html': {
+        const a = analyzeTrace(events)
+        const title = `Raft Lab (simulated, seed ${this.seed}): ${header.scenario ?? 'experiment'}`
+        return { path: null, text: htmlReport(title, header, events, a.report, a.lin, a.history) }
+      }
+      case 'trace':
+        // As `raftlab sim --trace` writes one: the header, then every event; no hash chain (docs/trace-format.md).
+        return {
+          path: null,
+          text: [header, ...events].map((e) => JSON.stringify(e)).join('\n') + '\n'
+        }
     }
   }
 
@@ -282,7 +367,8 @@ export class SimSession {
       kind: 'header',
       schema: TRACE_SCHEMA,
       version: TRACE_VERSION,
-      started: this.startedAt ?? new Date(0).toISOString(),
+      // Virtual time has no wall-clock start (docs/trace-format.md).
+      started: new Date(0).toISOString(),
       source: 'sim',
       config: this.config ?? defaultClusterConfig(),
       seed: this.seed,
@@ -294,7 +380,7 @@ export class SimSession {
   status(): LabResults['getStatus'] {
     const sim = this.sim
     const now = sim?.now ?? 0
-    this.opsWindow = this.opsWindow.filter((o) => o.t > now - 1000)
+    this.opsWindow = this.opsWindow.filter((t) => t > now - 1000)
     const nodes: NodeView[] = (sim?.nodeStates() ?? []).map((n) => ({
       id: n.id,
       status: n.status,
@@ -317,9 +403,16 @@ export class SimSession {
       startedAt: this.startedAt,
       elapsedMs: now,
       nodes,
-      workload: sim ? { running: true, opsPerSec: this.opsWindow.length } : null,
+      workload:
+        sim && this.workloadStarted
+          ? { running: sim.workloadRunning, opsPerSec: this.opsWindow.length }
+          : null,
       scenario: null,
       eventCount: sim?.stats.events ?? 0
     }
   }
+}
+
+function isSimExportKind(kind: ExportKind): kind is SimExportKind {
+  return (SIM_EXPORT_KINDS as readonly ExportKind[]).includes(kind)
 }

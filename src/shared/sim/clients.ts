@@ -4,6 +4,7 @@
 // so client sessions keep a retried write exactly-once. An operation that gets
 // no answer before its deadline completes as `info` (indeterminate).
 import type { KvInput, KvOutput } from '../history'
+import type { WorkloadConfig } from '../lab-api'
 import type { Rng } from '../raft/types'
 import { randomInt } from '../rng'
 
@@ -25,6 +26,8 @@ export interface WorkloadOptions {
   paceMs?: number
   /** Values padded to this many characters, as the lab's `valueSize` (never shorter than their unique tag). */
   valueSize?: number
+  /** Keys are k<firstKey> … (default 1); the lab's clients count from k0. */
+  firstKey?: number
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
@@ -34,6 +37,22 @@ export const DEFAULT_WORKLOAD: WorkloadOptions = {
   thinkMs: [10, 100],
   attemptTimeoutMs: 150,
   opTimeoutMs: 1000
+}
+
+/** The lab's workload settings (src/shared/lab-api.ts) as the simulator's clients run them: every field is honoured. */
+export function labWorkload(config: WorkloadConfig): WorkloadOptions {
+  return {
+    ...DEFAULT_WORKLOAD,
+    clients: config.clients,
+    keys: config.keys,
+    mix: config.mix,
+    // `rate` is for all clients together, start to start, as the lab paces them (0: back to back).
+    paceMs: config.rate > 0 ? (1000 * config.clients) / config.rate : 0,
+    valueSize: config.valueSize,
+    firstKey: 0,
+    opTimeoutMs: config.timeoutMs,
+    attemptTimeoutMs: Math.min(DEFAULT_WORKLOAD.attemptTimeoutMs, config.timeoutMs)
+  }
 }
 
 export type ClientResponse =
@@ -98,9 +117,9 @@ export class SimClient {
   ) {}
 
   /** Run one given operation; its opId, or null while one is still running. */
-  submit(input: KvInput): number | null {
+  submit(input: KvInput, options: { via?: string; timeoutMs?: number } = {}): number | null {
     if (this.pending) return null
-    this.run(input)
+    this.run(input, options.via, options.timeoutMs)
     return this.seq
   }
 
@@ -144,12 +163,13 @@ export class SimClient {
     if (this.active) this.schedule(false)
   }
 
-  private run(input: KvInput): void {
+  private run(input: KvInput, via?: string, timeoutMs = this.options.opTimeoutMs): void {
     const seq = ++this.seq
     this.startedAt = this.host.now()
     this.host.invoke(this.id, seq, input)
-    this.pending = { seq, input, turn: 0, target: this.leaderHint ?? this.randomNode(null) }
-    this.host.after(this.options.opTimeoutMs, () => {
+    const target = via ?? this.leaderHint ?? this.randomNode(null)
+    this.pending = { seq, input, turn: 0, target }
+    this.host.after(timeoutMs, () => {
       if (this.pending?.seq !== seq) return
       this.pending = null
       this.host.complete(this.id, seq, 'info', undefined, 'timeout')
@@ -160,7 +180,8 @@ export class SimClient {
 
   private chooseInput(seq: number): KvInput {
     const { put, get, cas } = this.options.mix
-    const key = `k${randomInt(this.host.rng, 1, this.options.keys)}`
+    const first = this.options.firstKey ?? 1
+    const key = `k${randomInt(this.host.rng, first, first + this.options.keys - 1)}`
     const value = this.value(`${this.id}.${seq}`)
     const roll = this.host.rng() * (put + get + cas)
     if (roll < put) return { op: 'put', key, value }

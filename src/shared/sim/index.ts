@@ -9,12 +9,19 @@ import type { TraceEvent } from '../trace'
 import { Simulator, type SimOptions, type SimStats } from './simulator'
 
 export { Simulator, MANUAL_CLIENT } from './simulator'
-export type { SimNodeState, SimNodeStatus, SimOptions, SimStats } from './simulator'
+export type { SimNodeState, SimNodeStatus, SimOptions, SimStats, SubmitOptions } from './simulator'
 export { EventQueue } from './event-queue'
 export { SimNetwork, HEALTHY_LINK } from './network'
 export { FAULT_KINDS, STAGED_FAULT_KINDS, faultSchedule, parseFaultKinds } from './faults'
 export type { FaultKind, ScheduledAction, SimAction } from './faults'
-export { DEFAULT_WORKLOAD, SimClient } from './clients'
+export { DEFAULT_WORKLOAD, SimClient, labWorkload } from './clients'
+export {
+  SimScenarioRun,
+  SCENARIO_CLIENT,
+  SIM_UNSUPPORTED_STEPS,
+  simScenarioProblems
+} from './scenario-run'
+export type { SimScenarioHooks, SimScenarioOutcome } from './scenario-run'
 export type { WorkloadOptions } from './clients'
 
 export interface RunOptions extends Omit<SimOptions, 'config'> {

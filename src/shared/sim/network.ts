@@ -61,6 +61,15 @@ export class SimNetwork {
     }
   }
 
+  /** Cut every link to and from `node`; the other links stay as they are (the lab proxy's isolate). */
+  isolate(node: string): void {
+    for (const other of this.nodes) {
+      if (other === node) continue
+      this.link(node, other).up = false
+      this.link(other, node).up = false
+    }
+  }
+
   /** Reconnect every link; loss, delay and the other settings stay. */
   heal(): void {
     for (const out of this.links.values()) for (const link of out.values()) link.up = true

@@ -17,7 +17,7 @@ import type { KvInput, KvOutput } from '../history'
 import type { ClusterConfig } from '../config'
 import { TICK_MS } from '../config'
 import { randomInt, seededRng } from '../rng'
-import type { TraceEvent } from '../trace'
+import type { TraceEvent, UnstampedEvent } from '../trace'
 import { EventQueue } from './event-queue'
 import { SimNetwork } from './network'
 import { faultSchedule, type FaultKind, type SimAction } from './faults'
@@ -102,6 +102,16 @@ interface SimNode {
 
 type Listener = (event: TraceEvent) => void
 
+/** Who sends a submitted operation, and how. */
+export interface SubmitOptions {
+  /** The client (default MANUAL_CLIENT); each runs one operation at a time. */
+  client?: string
+  /** The node its first attempt goes to (a scenario's `via:`); retries follow leader hints. */
+  via?: string
+  /** How long before it completes as indeterminate (default: the workload's opTimeoutMs). */
+  timeoutMs?: number
+}
+
 /** The client id of operations a student sends by hand. */
 export const MANUAL_CLIENT = 'you'
 
@@ -146,7 +156,9 @@ export class Simulator {
   private readonly listeners: Listener[] = []
   private readonly msgIds = new Map<string, number>()
   private started = false
-  private manualClient: SimClient | null = null
+  private halted = false
+  /** Clients that send only what is submitted: the student's, a scenario's. */
+  private readonly submitters = new Map<string, SimClient>()
   /** The workload's clients c1, c2, …: kept across stop and start, so each client's opIds stay unique. */
   private readonly workloadClients: SimClient[] = []
   private workloadOn = false
@@ -192,7 +204,12 @@ export class Simulator {
   /** True when nothing is left to run before the end of the run. */
   get done(): boolean {
     const next = this.queue.peekTime()
-    return this.started && (next === undefined || next > this.options.durationMs)
+    return this.started && (this.halted || next === undefined || next > this.options.durationMs)
+  }
+
+  /** End the run now, before its duration: nothing scheduled runs any more (a scenario's end). */
+  halt(): void {
+    this.halted = true
   }
 
   /** Called for every trace event, in seq order. Returns a function that unsubscribes. */
@@ -205,12 +222,33 @@ export class Simulator {
   }
 
   /**
-   * A student's own operation, sent by the client `you` with the workload's retries and
-   * timeout; it completes in the trace like any other. Its opId, or null while one is running.
+   * A student's own operation (or a scenario's), sent with the workload's retries and
+   * timeout by the client `you` unless another is named; it completes in the trace like
+   * any other. Its opId, or null while that client's previous one is running.
    */
-  submit(input: KvInput): number | null {
+  submit(input: KvInput, options: SubmitOptions = {}): number | null {
     this.start()
-    return (this.manualClient as SimClient).submit(input)
+    if (options.via !== undefined) this.node(options.via)
+    const name = options.client ?? MANUAL_CLIENT
+    let client = this.submitters.get(name)
+    if (!client) {
+      client = new SimClient(name, this.clientHost(), {
+        ...DEFAULT_WORKLOAD,
+        ...this.options.workload
+      })
+      this.submitters.set(name, client)
+    }
+    return client.submit(input, options)
+  }
+
+  /** Run `run` at virtual time `at` (or now, if that has passed), in turn with the run's own events. */
+  schedule(at: number, run: () => void): void {
+    this.at(Math.max(at, this.time), run)
+  }
+
+  /** Add an event from outside the cluster to the trace (a scenario's steps, a note). */
+  record(event: UnstampedEvent): void {
+    this.emit({ ...event, seq: 0, t: 0 } as TraceEvent)
   }
 
   /** Start the nodes, the clients and the fault schedule (once; step and run call it). */
@@ -240,10 +278,6 @@ export class Simulator {
       this.boot(node, 'start')
     }
     if (this.options.workload !== null) this.startWorkload(this.options.workload)
-    this.manualClient = new SimClient(MANUAL_CLIENT, this.clientHost(), {
-      ...DEFAULT_WORKLOAD,
-      ...this.options.workload
-    })
     const schedule = faultSchedule(this.rng, {
       nodes: this.nodeIds,
       durationMs: this.options.durationMs,
@@ -307,13 +341,13 @@ export class Simulator {
     const queue = this.queue
     for (
       let next = queue.peekTime();
-      next !== undefined && next <= until;
+      next !== undefined && next <= until && !this.halted;
       next = queue.peekTime()
     ) {
       this.time = next
       queue.take()()
     }
-    this.time = Math.max(this.time, until)
+    if (!this.halted) this.time = Math.max(this.time, until)
   }
 
   run(): void {
@@ -354,7 +388,7 @@ export class Simulator {
         return this.resume(this.node(action.node))
       case 'isolate': {
         const node = this.node(action.node).id
-        this.network.partition([[node], this.nodeIds.filter((n) => n !== node)])
+        this.network.isolate(node)
         return this.emit({ seq: 0, t: 0, kind: 'fault', action: 'isolate', target: node })
       }
       case 'partition':

@@ -334,6 +334,20 @@ describe('SimNetwork', () => {
     expect('delays' in held && (held.delays[0] ?? 0) > 2).toBe(true)
   })
 
+  it('isolates nodes one after another, as the lab proxy does: each cut adds to the last', () => {
+    const net = new SimNetwork(nodes, seededRng(1), [1, 2])
+    net.isolate('n1')
+    net.isolate('n2')
+    for (const [a, b] of [
+      ['n1', 'n2'],
+      ['n1', 'n3'],
+      ['n2', 'n3']
+    ] as const) {
+      expect(net.route(a, b)).toEqual({ drop: 'link down' })
+      expect(net.route(b, a)).toEqual({ drop: 'link down' })
+    }
+  })
+
   it('rejects an unknown node', () => {
     const net = new SimNetwork(nodes, seededRng(1), [1, 2])
     expect(() => net.setLink('n1', 'n7', { up: false })).toThrow('unknown node')

@@ -1,0 +1,482 @@
+// A scenario played against the simulator in virtual time: the steps of
+// src/main/lab/runner.ts (the same selectors, conditions, labels and step
+// records), each scheduled among the simulator's own events, so a scenario and
+// its seed replay exactly whatever the speed it is watched at. Expectations are
+// judged from the run's events with the lab's judge().
+import {
+  analyzeTrace,
+  judge,
+  type ExpectationResult,
+  type RunResult,
+  type StepRecord
+} from '../check/analysis'
+import type { KvInput } from '../history'
+import type { Rng } from '../raft/types'
+import { seededRng } from '../rng'
+import {
+  stepAction,
+  type Condition,
+  type Scenario,
+  type ScenarioStep,
+  type Selector,
+  type StepAction
+} from '../scenario'
+import type { LinkFault, TraceEvent } from '../trace'
+import { labWorkload } from './clients'
+import type { SimNodeState, Simulator } from './simulator'
+
+/** How often a `when` condition is looked at (virtual ms), as the lab's runner polls. */
+const POLL_MS = 20
+/** Operations of put/get/cas steps time out after this long, as in the lab. */
+const STEP_OP_TIMEOUT_MS = 2000
+/** The client that sends a scenario's put/get/cas (the student's `you` stays theirs). */
+export const SCENARIO_CLIENT = 'scenario'
+
+/** Steps the simulator cannot play: it has no process to stop gracefully and no data dir to wipe. */
+export const SIM_UNSUPPORTED_STEPS: readonly StepAction[] = ['stop', 'wipe']
+
+type ClientInput = Exclude<KvInput, { op: 'append' }>
+
+export interface SimScenarioOutcome {
+  ok: boolean
+  expectations: ExpectationResult[]
+  run: RunResult
+}
+
+export interface SimScenarioHooks {
+  /** Every event of the run so far, for judging at the end; null when they were not all kept. */
+  events(): readonly TraceEvent[] | null
+  onStep?(step: StepRecord): void
+  onEnd?(outcome: SimScenarioOutcome): void
+}
+
+/** Why a scenario cannot run in the simulator, one line per reason; empty when it can. */
+export function simScenarioProblems(scenario: Scenario): string[] {
+  const problems: string[] = []
+  if (scenario.cluster.nodeCommand !== null)
+    problems.push('cluster.node-command: the simulator runs the built-in Raft core only')
+  scenario.steps.forEach((step, i) => {
+    const action = stepAction(step)
+    if (SIM_UNSUPPORTED_STEPS.includes(action))
+      problems.push(`step ${i + 1} (${action}): not available in simulation mode`)
+  })
+  return problems
+}
+
+function describe(step: ScenarioStep): string {
+  const action = stepAction(step)
+  const arg = step[action]
+  return arg === true ? action : `${action} ${JSON.stringify(arg)}`
+}
+
+export class SimScenarioRun {
+  private readonly labels = new Map<string, string[]>()
+  private readonly rng: Rng
+  private readonly result: RunResult
+  private lastLeaderTerm = 0
+  private partitionGroups: string[][] = []
+  private t0 = 0
+  private next = 0
+  private finished = false
+  /** The put/get/cas step waiting for its operation to complete. */
+  private waitingOp: { opId: number; record: StepRecord } | null = null
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly scenario: Scenario,
+    private readonly hooks: SimScenarioHooks
+  ) {
+    // Selectors such as `random` draw from the scenario's seed, as the lab's runner does.
+    this.rng = seededRng(scenario.seed)
+    this.result = { steps: [], rangeNodes: {}, startT: 0, endT: 0, stopped: false }
+  }
+
+  get done(): boolean {
+    return this.finished
+  }
+
+  /** The step running (1-based; 0 before the first) and the number of steps. */
+  get step(): number {
+    return this.next
+  }
+
+  start(): void {
+    const { sim, scenario } = this
+    sim.start()
+    this.t0 = sim.now
+    this.result.startT = this.t0
+    sim.onEvent((e) => this.observe(e))
+    sim.record({ kind: 'scenario', action: 'start', text: scenario.name })
+    if (scenario.workload) sim.startWorkload(labWorkload(scenario.workload))
+    sim.schedule(this.t0, () => this.runStep())
+  }
+
+  /** End the run early (stopScenario): the step in progress does not finish; expectations are still judged. */
+  stop(): void {
+    if (this.finished) return
+    this.result.stopped = true
+    this.finish()
+  }
+
+  // ---- Steps, one after another in virtual time ----
+
+  private runStep(): void {
+    if (this.finished) return
+    const step = this.scenario.steps[this.next]
+    if (!step) {
+      this.sim.schedule(this.t0 + this.scenario.durationMs, () => this.finish())
+      return
+    }
+    this.next++
+    const record: StepRecord = {
+      index: this.next,
+      action: stepAction(step),
+      text: describe(step),
+      t: null,
+      ok: false,
+      message: '',
+      nodes: [],
+      disruptsLeader: false,
+      leaderTerm: 0
+    }
+    this.result.steps.push(record)
+    const at = step.at !== undefined ? this.t0 + step.at : this.sim.now
+    this.sim.schedule(at, () => this.whenReady(step, record, null))
+  }
+
+  /** Wait for the step's condition, polling as the lab does, then act (or fail the step). */
+  private whenReady(step: ScenarioStep, record: StepRecord, deadline: number | null): void {
+    if (this.finished) return
+    const when = step.when
+    if (when !== undefined && !this.holds(when)) {
+      const until =
+        deadline ??
+        (step.within !== undefined
+          ? this.sim.now + step.within
+          : this.t0 + this.scenario.durationMs)
+      if (this.sim.now < until) {
+        const poll = Math.min(this.sim.now + POLL_MS, until)
+        this.sim.schedule(poll, () => this.whenReady(step, record, until))
+        return
+      }
+      if (step.else !== 'run') {
+        record.message = `condition ${JSON.stringify(when)} did not hold in time`
+        this.sim.record({
+          kind: 'scenario',
+          action: 'step',
+          index: record.index,
+          text: `${record.text}: ${record.message}`,
+          ok: false
+        })
+        this.hooks.onStep?.(record)
+        this.runStep()
+        return
+      }
+    }
+    this.act(step, record)
+  }
+
+  private act(step: ScenarioStep, record: StepRecord): void {
+    const leader = this.leader()
+    record.leaderTerm = leader?.core?.currentTerm ?? 0
+    record.t = this.sim.now
+    try {
+      const outcome = this.execute(step, record)
+      if (outcome === 'pending') return
+      record.nodes = outcome
+      record.ok = true
+      record.disruptsLeader = leader !== null && this.disrupts(record, leader.id)
+    } catch (err) {
+      record.message = (err as Error).message
+    }
+    this.stepDone(step, record)
+  }
+
+  /** Book-keeping after a step's action, as the lab's runner does, then the next step. */
+  private stepDone(step: ScenarioStep, record: StepRecord): void {
+    if (step.label) this.labels.set(step.label, record.nodes)
+    this.resolveRanges(record.index)
+    this.lastLeaderTerm = Math.max(
+      this.lastLeaderTerm,
+      record.leaderTerm,
+      this.leader()?.core?.currentTerm ?? 0
+    )
+    this.sim.record({
+      kind: 'scenario',
+      action: 'step',
+      index: record.index,
+      text: record.message ? `${record.text}: ${record.message}` : record.text,
+      ok: record.ok
+    })
+    this.hooks.onStep?.(record)
+    this.runStep()
+  }
+
+  private finish(): void {
+    if (this.finished) return
+    this.finished = true
+    const { sim, scenario } = this
+    sim.stopWorkload()
+    this.result.endT = sim.now
+    sim.record({ kind: 'scenario', action: 'end', text: scenario.name })
+    const kept = this.hooks.events()
+    const events = kept && [...kept]
+    const expectations = events
+      ? judge(scenario.expect, this.result, events, analyzeTrace(events))
+      : ['steps', ...Object.keys(scenario.expect)].map((name) => ({
+          name,
+          ok: false,
+          message: 'not judged: the run has more events than simulation mode keeps'
+        }))
+    // The verdicts go into the trace too, so a replay shows them.
+    for (const e of expectations)
+      sim.record({ kind: 'scenario', action: 'expect', text: `${e.name}: ${e.message}`, ok: e.ok })
+    sim.halt()
+    this.hooks.onEnd?.({ ok: expectations.every((e) => e.ok), expectations, run: this.result })
+  }
+
+  private observe(e: TraceEvent): void {
+    const waiting = this.waitingOp
+    if (!waiting || e.kind !== 'complete' || e.client !== SCENARIO_CLIENT) return
+    if (e.opId !== waiting.opId) return
+    this.waitingOp = null
+    const record = waiting.record
+    record.ok = true
+    // A failed or timed-out operation is history, not a broken step.
+    record.message =
+      e.status === 'ok' ? `ok ${JSON.stringify(e.output ?? {})}` : `${e.status}: ${e.error ?? ''}`
+    const step = this.scenario.steps[record.index - 1] as ScenarioStep
+    // Not from inside the simulator's emit: the next step runs as its own event.
+    this.sim.schedule(this.sim.now, () => {
+      if (!this.finished) this.stepDone(step, record)
+    })
+  }
+
+  // ---- The cluster as the lab's runner sees it ----
+
+  private states(pool?: string[]): SimNodeState[] {
+    return this.sim.nodeStates().filter((n) => !pool || pool.includes(n.id))
+  }
+
+  /** The running node that leads the highest term, if any. */
+  private leader(): SimNodeState | null {
+    let best: SimNodeState | null = null
+    for (const n of this.sim.nodeStates()) {
+      if (n.status !== 'running' || n.core?.role !== 'leader') continue
+      if (!best || n.core.currentTerm > (best.core?.currentTerm ?? 0)) best = n
+    }
+    return best
+  }
+
+  private pickRandom<T>(items: T[], count: number): T[] {
+    const pool = [...items]
+    const out: T[] = []
+    while (out.length < count && pool.length > 0) {
+      out.push(pool.splice(Math.floor(this.rng() * pool.length), 1)[0] as T)
+    }
+    return out.sort()
+  }
+
+  /** Resolve a selector to node ids, among `pool` (default: every node). */
+  private resolve(sel: Selector, pool?: string[]): string[] {
+    const states = this.states(pool)
+    const n = this.scenario.cluster.nodes
+    const leader = this.leader()
+    if (Array.isArray(sel)) return [...sel]
+    if (sel.startsWith('@')) {
+      const nodes = this.labels.get(sel.slice(1))
+      if (!nodes) throw new Error(`no earlier step has label: ${sel.slice(1)}`)
+      return nodes
+    }
+    if (/^n\d+$/.test(sel)) return [sel]
+    const running = states.filter((s) => s.status === 'running').map((s) => s.id)
+    const all = states.map((s) => s.id)
+    switch (sel) {
+      case 'leader':
+        if (!leader || (pool && !pool.includes(leader.id))) throw new Error('there is no leader')
+        return [leader.id]
+      case 'follower':
+      case 'followers': {
+        const followers = running.filter((id) => id !== leader?.id)
+        if (followers.length === 0) throw new Error('there is no running follower')
+        return sel === 'follower' ? this.pickRandom(followers, 1) : followers
+      }
+      case 'random':
+        if (running.length === 0) throw new Error('no node is running')
+        return this.pickRandom(running, 1)
+      case 'minority':
+        return this.pickRandom(all, Math.floor((n - 1) / 2))
+      case 'majority':
+        return this.pickRandom(all, Math.floor(n / 2) + 1)
+      case 'all':
+        return all
+      case 'crashed':
+        return states.filter((s) => s.status === 'crashed').map((s) => s.id)
+      case 'paused':
+        return states.filter((s) => s.status === 'paused').map((s) => s.id)
+    }
+    throw new Error(`unknown selector ${String(sel)}`)
+  }
+
+  private holds(cond: Condition): boolean {
+    const leader = this.leader()
+    if (typeof cond === 'object')
+      return this.sim.nodeStates().some((s) => (s.core?.commitIndex ?? 0) >= cond.commit)
+    switch (cond) {
+      case 'leader':
+        return leader !== null
+      case 'no-leader':
+        return leader === null
+      case 'new-leader':
+        return leader !== null && (leader.core?.currentTerm ?? 0) > this.lastLeaderTerm
+      case 'caught-up': {
+        const commit = leader?.core?.commitIndex
+        return (
+          commit !== undefined &&
+          this.sim
+            .nodeStates()
+            .filter((s) => s.status === 'running')
+            .every((s) => (s.core?.lastApplied ?? 0) >= commit)
+        )
+      }
+    }
+  }
+
+  private disrupts(record: StepRecord, leader: string): boolean {
+    if (record.action === 'restart-all') return true
+    const removing = ['crash', 'pause', 'stop', 'wipe', 'isolate', 'restart']
+    if (removing.includes(record.action)) return record.nodes.includes(leader)
+    if (record.action === 'partition') {
+      // The leader keeps its job only if its group is a majority.
+      const group = this.partitionGroups.find((g) => g.includes(leader)) ?? []
+      return group.length <= this.scenario.cluster.nodes / 2
+    }
+    return false
+  }
+
+  /** The step's action; its nodes, or 'pending' for an operation that completes later. */
+  private execute(step: ScenarioStep, record: StepRecord): string[] | 'pending' {
+    const sim = this.sim
+    const nodeAction = (
+      sel: Selector,
+      action: 'crash' | 'restart' | 'pause' | 'resume' | 'campaign'
+    ): string[] => {
+      const nodes = this.resolve(sel)
+      for (const node of nodes) sim.perform({ action, node })
+      return nodes
+    }
+    if (step.crash !== undefined) return nodeAction(step.crash, 'crash')
+    if (step.restart !== undefined) return nodeAction(step.restart, 'restart')
+    if (step.pause !== undefined) return nodeAction(step.pause, 'pause')
+    if (step.resume !== undefined) return nodeAction(step.resume, 'resume')
+    if (step.timeout !== undefined) return nodeAction(step.timeout, 'campaign')
+    if (step['restart-all'] !== undefined) {
+      // As the lab's supervisor: every node killed, then every node started from its disk.
+      for (const node of sim.nodeIds) sim.perform({ action: 'crash', node })
+      for (const node of sim.nodeIds) sim.perform({ action: 'restart', node })
+      return [...sim.nodeIds]
+    }
+    if (step.partition !== undefined) {
+      const all = sim.nodeIds
+      const placed = new Set<string>()
+      const groups: string[][] = []
+      for (const g of step.partition) {
+        const free = all.filter((id) => !placed.has(id))
+        const members =
+          g === 'rest' ? free : [...new Set(g.flatMap((sel) => this.resolve(sel, free)))]
+        for (const m of members) {
+          if (placed.has(m)) throw new Error(`node ${m} is in two partition groups`)
+          placed.add(m)
+        }
+        if (members.length > 0) groups.push(members)
+      }
+      this.partitionGroups = groups
+      sim.perform({ action: 'partition', groups })
+      // A label on a partition names its first group (the side the scenario picked).
+      return groups[0] ?? []
+    }
+    if (step.isolate !== undefined) {
+      const nodes = this.resolve(step.isolate)
+      for (const node of nodes) sim.perform({ action: 'isolate', node })
+      return nodes
+    }
+    if (step.heal !== undefined) {
+      this.partitionGroups = []
+      sim.perform({ action: 'heal' })
+      return []
+    }
+    if (step.loss !== undefined) return this.link(step.loss, { loss: step.loss.p })
+    if (step.duplicate !== undefined)
+      return this.link(step.duplicate, { duplicate: step.duplicate.p })
+    if (step.reorder !== undefined) return this.link(step.reorder, { reorder: step.reorder.p })
+    const maxEntries = step['max-entries']
+    if (maxEntries !== undefined) return this.link(maxEntries, { maxEntries: maxEntries.n })
+    if (step.delay !== undefined)
+      return this.link(step.delay, { delayMs: step.delay.ms, jitterMs: step.delay.jitter })
+    if (step.put !== undefined)
+      return this.op({ op: 'put', key: step.put.key, value: step.put.value }, step.put.via, record)
+    if (step.get !== undefined)
+      return this.op({ op: 'get', key: step.get.key }, step.get.via, record)
+    if (step.cas !== undefined)
+      return this.op(
+        { op: 'cas', key: step.cas.key, from: step.cas.from, to: step.cas.to },
+        step.cas.via,
+        record
+      )
+    if (step.wait !== undefined) {
+      record.ok = true
+      sim.schedule(sim.now + step.wait, () => {
+        if (!this.finished) this.stepDone(step, record)
+      })
+      return 'pending'
+    }
+    if (step.workload !== undefined) {
+      if (step.workload === 'stop') sim.stopWorkload()
+      else if (!this.scenario.workload) throw new Error('workload: start needs a workload: section')
+      else if (!sim.workloadRunning) sim.startWorkload(labWorkload(this.scenario.workload))
+      return []
+    }
+    throw new Error('a step needs one action')
+  }
+
+  private link(
+    spec: { from: '*' | Selector; to: '*' | Selector },
+    fault: Partial<LinkFault>
+  ): string[] {
+    const froms = spec.from === '*' ? ['*'] : this.resolve(spec.from)
+    const tos = spec.to === '*' ? ['*'] : this.resolve(spec.to)
+    for (const from of froms)
+      for (const to of tos)
+        if (from === '*' || from !== to) this.sim.perform({ action: 'link', from, to, fault })
+    return [...froms, ...tos].filter((n) => n !== '*')
+  }
+
+  private op(input: ClientInput, via: Selector | undefined, record: StepRecord): 'pending' {
+    const node = via !== undefined ? this.resolve(via)[0] : undefined
+    const opId = this.sim.submit(input, {
+      client: SCENARIO_CLIENT,
+      via: node,
+      timeoutMs: STEP_OP_TIMEOUT_MS
+    })
+    // Steps run one at a time, so the scenario's client is always free here.
+    this.waitingOp = { opId: opId as number, record }
+    record.nodes = node ? [node] : []
+    return 'pending'
+  }
+
+  /** Expect ranges name their nodes when their first step runs (e.g. the leader at that moment). */
+  private resolveRanges(index: number): void {
+    for (const k of ['no-commit-during', 'available', 'unavailable'] as const) {
+      const range = this.scenario.expect[k]
+      if (range && range.steps[0] === index) {
+        try {
+          this.result.rangeNodes[k] = range.nodes
+            ? this.resolve(range.nodes)
+            : [...this.sim.nodeIds]
+        } catch {
+          this.result.rangeNodes[k] = []
+        }
+      }
+    }
+  }
+}

@@ -179,13 +179,13 @@ describe('SimSession workload', () => {
     await expect(s.handle('startWorkload', {})).rejects.toThrow(/already running; stop it first/)
     const from = s.status().elapsedMs
     for (let i = 0; i < 20; i++) s.tick()
-    // 40 ops/s for one virtual second, from the two clients, all gets of the one key.
+    // 40 ops/s for one virtual second, from the two clients, all gets of the one key (k0, as the lab names it).
     const during = invokes(events()).filter((e) => e.t >= from)
     expect(during.length).toBeGreaterThanOrEqual(34)
     expect(during.length).toBeLessThanOrEqual(42)
     expect(new Set(during.map((e) => e.client))).toEqual(new Set(['c1', 'c2']))
     expect(new Set(during.map((e) => JSON.stringify(e.input)))).toEqual(
-      new Set([JSON.stringify({ op: 'get', key: 'k1' })])
+      new Set([JSON.stringify({ op: 'get', key: 'k0' })])
     )
     expect(s.status().workload?.opsPerSec).toBeGreaterThan(20)
     const stopped = (await s.handle('stopWorkload', {})) as LabStatus
@@ -273,6 +273,118 @@ describe('SimSession exports', () => {
     // A stopped run can still be exported.
     await s.handle('stopCluster', {})
     expect((await exported(s, 'trace')).text.length).toBeGreaterThan(1000)
+  })
+})
+
+describe('SimSession scenarios', () => {
+  const SCENARIO = `
+name: Leader crash
+cluster: { nodes: 3 }
+workload: { clients: 2, rate: 40, keys: 2 }
+duration: 2s
+seed: 3
+steps:
+  - at: 500ms
+    when: leader
+    crash: leader
+  - when: new-leader
+    within: 1s
+    put: { key: x, value: '1' }
+expect:
+  safety: true
+  linearizable: true
+  leader-within: 1s
+`
+
+  /** Tick until the scenario is over (at most `max` ticks). */
+  function finish(s: SimSession, max = 200, realMs?: number): void {
+    for (let i = 0; i < max && s.status().scenario?.running; i++) s.tick(realMs)
+  }
+
+  it('plays a scenario in virtual time with the progress, events and verdicts of the lab', async () => {
+    const { s, posted, events } = session()
+    const started = (await s.handle('runScenario', { text: SCENARIO })) as LabStatus
+    expect(started.scenario).toEqual({ name: 'Leader crash', step: 0, steps: 2, running: true })
+    expect(started.workload).toMatchObject({ running: true })
+    expect(posted.find((e) => e.type === 'reset')).toMatchObject({
+      header: { source: 'sim', seed: 3, scenario: 'Leader crash', config: { nodes: 3 } }
+    })
+    await expect(s.handle('runScenario', { text: SCENARIO })).rejects.toThrow(/already running/)
+    await expect(s.handle('startCluster', {})).rejects.toThrow(/a scenario is running/)
+    finish(s)
+    const status = s.status()
+    // The run ends with the scenario, as the lab stops its processes.
+    expect(status.running).toBe(false)
+    expect(status.scenario).toEqual({ name: 'Leader crash', step: 2, steps: 2, running: false })
+    const tl = new Timeline(['n1', 'n2', 'n3'])
+    tl.append(events())
+    expect(tl.live.scenario?.ended).toBe(true)
+    expect(tl.live.scenario?.expectations.map((e) => [e.text.split(':')[0], e.ok])).toEqual([
+      ['steps', true],
+      ['safety', true],
+      ['linearizable', true],
+      ['leader-within', true]
+    ])
+    const logs = posted.flatMap((e) => (e.type === 'log' ? [e.message] : []))
+    expect(logs.at(-1)).toBe('Leader crash: PASS (simulated, seed 3)')
+    // The finished run still exports, under the scenario's name.
+    const { text } = (await s.handle('exportExperiment', { kind: 'trace' })) as { text: string }
+    expect(JSON.parse(text.split('\n')[0]!)).toMatchObject({ scenario: 'Leader crash' })
+  })
+
+  it('replays the same trace whatever the speed it is watched at', async () => {
+    const traces: string[] = []
+    for (const realMs of [50, 7, 333]) {
+      const { s } = session()
+      await s.handle('runScenario', { text: SCENARIO })
+      finish(s, 2000, realMs)
+      traces.push(
+        ((await s.handle('exportExperiment', { kind: 'trace' })) as { text: string }).text
+      )
+    }
+    expect(traces[1]).toBe(traces[0])
+    expect(traces[2]).toBe(traces[0])
+  })
+
+  it('stops a scenario early; its expectations are still judged, never passed unseen', async () => {
+    const { s, posted } = session()
+    await s.handle('runScenario', { text: SCENARIO })
+    for (let i = 0; i < 5; i++) s.tick()
+    const stopped = (await s.handle('stopScenario', {})) as LabStatus
+    expect(stopped.running).toBe(false)
+    expect(stopped.scenario?.running).toBe(false)
+    const logs = posted.flatMap((e) => (e.type === 'log' ? [e.message] : []))
+    expect(logs).toContain('FAIL steps: the run was stopped early')
+    expect(logs.at(-1)).toBe('Leader crash: FAIL (simulated, seed 3)')
+  })
+
+  it('refuses what it cannot run, and validates as the lab does', async () => {
+    const { s } = session()
+    await expect(
+      s.handle('runScenario', { text: 'name: x\nduration: 1s\nsteps:\n  - stop: n1\n' })
+    ).rejects.toThrow(
+      'x: cannot run in simulation mode; run it with real processes:\nstep 1 (stop): not available in simulation mode'
+    )
+    await expect(
+      s.handle('runScenario', {
+        text: 'name: x\nduration: 1s\nsteps:\n  - crash: leadr\n',
+        path: 'labs/x.yaml'
+      })
+    ).rejects.toThrow('x.yaml:4: steps.0.crash: "leadr" is not valid here (did you mean "leader"?)')
+    expect(await s.handle('validateScenario', { text: SCENARIO })).toEqual({
+      ok: true,
+      errors: [],
+      name: 'Leader crash'
+    })
+    expect(
+      await s.handle('validateScenario', { text: 'name: x\nduration: 1s\nsteps:\n  - crash: n7\n' })
+    ).toMatchObject({
+      ok: false,
+      errors: [{ line: 4, message: expect.stringMatching(/n7 does not exist/) }]
+    })
+    await expect(s.handle('readScenario', { path: 'a.yaml' })).rejects.toThrow(
+      /read and written by the lab engine/
+    )
   })
 })
 

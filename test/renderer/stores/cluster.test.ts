@@ -112,6 +112,37 @@ describe('cluster store', () => {
     expect(sim.calls.map((c) => c.name)).toEqual(['getStatus', 'simControl'])
   })
 
+  it('in simulation mode, scenario files still come from the real lab; runs go to the simulator', async () => {
+    const list = [{ id: 'a', name: 'A', description: '', path: '/labs/a.yaml' }]
+    const real = createFakeApi({ listScenarios: list })
+    const sim = createFakeApi()
+    const cluster = useClusterStore()
+    cluster.connect({ real: real.api, sim: () => sim.api })
+    await cluster.setMode('sim')
+    expect(await cluster.call('listScenarios', {})).toEqual(list)
+    await cluster.call('readScenario', { path: '/labs/a.yaml' })
+    await cluster.call('saveScenario', { path: '/labs/a.yaml', text: 'name: a' })
+    await cluster.call('validateScenario', { text: 'name: a' })
+    await cluster.call('runScenario', { text: 'name: a' })
+    await cluster.call('exportExperiment', { kind: 'trace' })
+    expect(real.calls.map((c) => c.name)).toEqual([
+      'getStatus',
+      'listScenarios',
+      'readScenario',
+      'saveScenario',
+      'validateScenario'
+    ])
+    expect(sim.calls.map((c) => c.name)).toEqual(['getStatus', 'runScenario', 'exportExperiment'])
+  })
+
+  it('in simulation mode without a real lab, the simulator answers for scenarios', async () => {
+    const sim = createFakeApi({ listScenarios: [] })
+    const cluster = useClusterStore()
+    cluster.connect({ real: null, sim: () => sim.api })
+    expect(await cluster.call('listScenarios', {})).toEqual([])
+    expect(sim.calls.map((c) => c.name)).toEqual(['getStatus', 'listScenarios'])
+  })
+
   it('says so when the simulator cannot start', async () => {
     const real = createFakeApi()
     const cluster = useClusterStore()

@@ -2,11 +2,21 @@
 // simulator (src/shared/sim). Pure apart from the clock it is handed, so it
 // runs in a Web Worker and in tests alike. Virtual time advances at `speed`
 // times real time; pause stops it; step runs exactly one simulator event.
-import { Simulator, DEFAULT_WORKLOAD, MANUAL_CLIENT, type WorkloadOptions } from '@shared/sim'
+// Scenarios play in virtual time (SimScenarioRun), so their steps land at the
+// same virtual instants whatever the speed.
+import {
+  Simulator,
+  MANUAL_CLIENT,
+  SimScenarioRun,
+  labWorkload,
+  simScenarioProblems,
+  type SimScenarioOutcome
+} from '@shared/sim'
 import type { KvInput } from '@shared/history'
 import { analyzeTrace } from '@shared/check/analysis'
 import { historyEdn, historyLincheck, htmlReport, metricsCsv } from '@shared/check/exports'
 import { defaultClusterConfig, type ClusterConfig } from '@shared/config'
+import { formatScenarioErrors, parseScenario } from '@shared/scenario'
 import {
   isLabCommandName,
   parseLabRequest,
@@ -17,7 +27,8 @@ import {
   type LabParsedRequest,
   type LabResults,
   type LabStatus,
-  type NodeView
+  type NodeView,
+  type ScenarioValidation
 } from '@shared/lab-api'
 
 type ClientOpResult = LabResults['clientOp']
@@ -50,6 +61,8 @@ export class SimSession {
   private sim: Simulator | null = null
   private config: ClusterConfig | null = null
   private seed = 1
+  /** The scenario the run plays, for the trace header. */
+  private scenarioName: string | null = null
   private startedAt: string | null = null
   private paused = false
   private speed = 1
@@ -60,9 +73,12 @@ export class SimSession {
   private opsWindow: number[] = []
   /** Whether a workload was started in this run (status().workload is null until then, as in the lab). */
   private workloadStarted = false
-  /** Every event of the run, for `check` (capped: a day-long run at full speed would not fit). */
+  /** Every event of the run, for checks, exports and verdicts (capped: a day-long run at full speed would not fit). */
   private runEvents: TraceEvent[] = []
   private runEventsCapped = false
+  /** The scenario being played, and its progress as status().scenario reports it. */
+  private scenarioRun: SimScenarioRun | null = null
+  private scenario: LabStatus['scenario'] = null
   /** The student's operations in flight (by opId): answered when their `complete` event shows. */
   private manualOps = new Map<number, { invokedAt: number; answer: (r: ClientOpResult) => void }>()
 
@@ -79,9 +95,12 @@ export class SimSession {
         return this.status()
       case 'startCluster': {
         const r = parseLabRequest('startCluster', request)
-        return this.start(r.config, r.seed ?? this.seed)
+        if (this.scenario?.running) throw new Error('a scenario is running: stop it first')
+        this.scenario = null
+        return this.start(r.config, r.seed ?? this.seed, null)
       }
       case 'stopCluster':
+        this.scenarioRun?.stop()
         return this.stop()
       case 'nodeAction': {
         const r = parseLabRequest('nodeAction', request)
@@ -120,6 +139,7 @@ export class SimSession {
           this.paused = true
           this.stepToNextEvent(this.running())
           this.flush()
+          this.endWithScenario()
         }
         return this.status()
       }
@@ -138,7 +158,26 @@ export class SimSession {
         return this.exportRun(r.kind, r.path)
       }
       case 'listScenarios':
+        parseLabRequest('listScenarios', request)
         return []
+      case 'validateScenario': {
+        const r = parseLabRequest('validateScenario', request)
+        return validateScenario(r.text, r.path)
+      }
+      case 'readScenario':
+      case 'saveScenario':
+        throw new Error(
+          `${method}: scenario files are read and written by the lab engine (the desktop app or raftlab serve); paste the scenario into the editor instead`
+        )
+      case 'runScenario': {
+        const r = parseLabRequest('runScenario', request)
+        return this.runScenario(r.text, r.path)
+      }
+      case 'stopScenario':
+        parseLabRequest('stopScenario', request)
+        this.scenarioRun?.stop()
+        this.endWithScenario()
+        return this.status()
       default:
         throw new Error(
           `${method}: not available in simulation mode; switch to real processes for it`
@@ -163,10 +202,15 @@ export class SimSession {
     return this.sim
   }
 
-  private start(overrides: Partial<ClusterConfig>, seed: number): LabStatus {
+  private start(
+    overrides: Partial<ClusterConfig>,
+    seed: number,
+    scenarioName: string | null
+  ): LabStatus {
     if (this.sim) this.stop()
     this.config = defaultClusterConfig(overrides)
     this.seed = seed
+    this.scenarioName = scenarioName
     this.startedAt = new Date().toISOString()
     this.paused = false
     this.lastStatusSample = -Infinity
@@ -204,6 +248,55 @@ export class SimSession {
     return this.status()
   }
 
+  /** As the lab runs a scenario, in virtual time: a new run with the scenario's cluster and seed. */
+  private runScenario(text: string, path: string | undefined): LabStatus {
+    const parsed = parseScenario(text)
+    if (!parsed.ok)
+      throw new Error(formatScenarioErrors(scenarioFile(path), parsed.errors).join('\n'))
+    if (this.scenario?.running) throw new Error('a scenario is already running')
+    const scenario = parsed.scenario
+    const problems = simScenarioProblems(scenario)
+    if (problems.length > 0)
+      throw new Error(
+        `${scenario.name}: cannot run in simulation mode; run it with real processes:\n${problems.join('\n')}`
+      )
+    this.scenario = { name: scenario.name, step: 0, steps: scenario.steps.length, running: true }
+    this.start(scenario.cluster, scenario.seed, scenario.name)
+    // The runner starts the scenario's workload (if it has one) on the simulator.
+    this.workloadStarted = scenario.workload !== null
+    const run = new SimScenarioRun(this.running(), scenario, {
+      events: () => (this.runEventsCapped ? null : this.runEvents),
+      onStep: (step) => {
+        if (this.scenario) this.scenario.step = step.index
+        if (!step.ok) this.log('warn', `step ${step.index} (${step.text}): ${step.message}`)
+      },
+      onEnd: (outcome) => this.scenarioEnded(scenario.name, outcome)
+    })
+    this.scenarioRun = run
+    run.start()
+    this.flush()
+    return this.status()
+  }
+
+  private scenarioEnded(name: string, outcome: SimScenarioOutcome): void {
+    for (const e of outcome.expectations)
+      this.log(e.ok ? 'info' : 'error', `${e.ok ? 'ok' : 'FAIL'} ${e.name}: ${e.message}`)
+    this.log(
+      outcome.ok ? 'info' : 'error',
+      `${name}: ${outcome.ok ? 'PASS' : 'FAIL'} (simulated, seed ${this.seed})`
+    )
+    if (this.scenario) this.scenario.running = false
+  }
+
+  /** A scenario's run ends with it, as the lab stops its processes: the events stay for export and checks. */
+  private endWithScenario(): void {
+    if (this.scenarioRun?.done && this.sim) this.stop()
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.post({ type: 'log', level, message })
+  }
+
   /** Sent by the simulator's client `you`; resolves in simulated time, when the cluster answers. */
   private clientOp(input: KvInput): Promise<ClientOpResult> {
     const sim = this.running()
@@ -217,7 +310,7 @@ export class SimSession {
     return answer
   }
 
-  /** The lab's workload settings (and its defaults), mapped onto the simulator's clients: every field is honoured. */
+  /** The lab's workload settings and defaults, mapped onto the simulator's clients (labWorkload). */
   private startWorkload(request: LabParsedRequest<'startWorkload'>): LabStatus {
     const sim = this.running()
     const w = workloadConfigSchema.parse(request)
@@ -225,18 +318,7 @@ export class SimSession {
       throw new Error('startWorkload: mix: at least one of put, get, cas must be above 0')
     if (sim.workloadRunning)
       throw new Error('startWorkload: a workload is already running; stop it first')
-    const options: WorkloadOptions = {
-      ...DEFAULT_WORKLOAD,
-      clients: w.clients,
-      keys: w.keys,
-      mix: w.mix,
-      // `rate` is for all clients together, start to start, as the lab paces them (0: back to back).
-      paceMs: w.rate > 0 ? (1000 * w.clients) / w.rate : 0,
-      valueSize: w.valueSize,
-      opTimeoutMs: w.timeoutMs,
-      attemptTimeoutMs: Math.min(DEFAULT_WORKLOAD.attemptTimeoutMs, w.timeoutMs)
-    }
-    sim.startWorkload(options)
+    sim.startWorkload(labWorkload(w))
     this.workloadStarted = true
     this.flush()
     return this.status()
@@ -308,6 +390,7 @@ export class SimSession {
   }
 
   private stop(): LabStatus {
+    this.scenarioRun = null
     this.abandonManualOps()
     if (this.timer !== null) this.clock.clearInterval(this.timer)
     this.timer = null
@@ -324,6 +407,7 @@ export class SimSession {
     if (!sim || this.paused) return
     sim.runUntil(sim.now + realMs * this.speed)
     this.flush()
+    this.endWithScenario()
   }
 
   private sampleStatus(sim: Simulator): void {
@@ -372,7 +456,7 @@ export class SimSession {
       source: 'sim',
       config: this.config ?? defaultClusterConfig(),
       seed: this.seed,
-      scenario: null,
+      scenario: this.scenarioName,
       versions: {}
     }
   }
@@ -407,7 +491,7 @@ export class SimSession {
         sim && this.workloadStarted
           ? { running: sim.workloadRunning, opsPerSec: this.opsWindow.length }
           : null,
-      scenario: null,
+      scenario: this.scenario ? { ...this.scenario } : null,
       eventCount: sim?.stats.events ?? 0
     }
   }
@@ -415,4 +499,19 @@ export class SimSession {
 
 function isSimExportKind(kind: ExportKind): kind is SimExportKind {
   return (SIM_EXPORT_KINDS as readonly ExportKind[]).includes(kind)
+}
+
+function scenarioFile(path: string | undefined): string {
+  return path?.split(/[\\/]/).pop() || 'scenario'
+}
+
+/** As the lab validates scenario text: parsing is pure, so the simulator serves it too. */
+function validateScenario(text: string, path: string | undefined): ScenarioValidation {
+  const parsed = parseScenario(text)
+  if (parsed.ok) return { ok: true, errors: [], name: parsed.scenario.name }
+  const lines = formatScenarioErrors(scenarioFile(path), parsed.errors)
+  return {
+    ok: false,
+    errors: parsed.errors.map((e, i) => ({ line: e.line, message: lines[i] as string }))
+  }
 }

@@ -31,6 +31,17 @@ const REFRESH_MS = 40
 /** Events of an opened trace kept for replay (a live run keeps DEFAULT_TIMELINE_OPTIONS'). */
 const OPENED_TRACE_MAX_EVENTS = 2_000_000
 
+/**
+ * Scenario files live on the lab engine's disk, which the simulator's worker cannot
+ * read: in simulation mode these still go to the real lab when there is one.
+ */
+const SCENARIO_FILE_COMMANDS: ReadonlySet<LabCommandName> = new Set([
+  'listScenarios',
+  'readScenario',
+  'saveScenario',
+  'validateScenario'
+])
+
 const defaultScheduler: FrameScheduler = (cb) => {
   setTimeout(() => {
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => cb())
@@ -176,7 +187,7 @@ export const useClusterStore = defineStore('cluster', () => {
     name: K,
     request: LabRequest<K>
   ): Promise<LabResults[K] | null> {
-    const target = api.value
+    const target = (SCENARIO_FILE_COMMANDS.has(name) && realApi.value) || api.value
     if (!target) {
       error.value =
         mode.value === 'sim' ? 'The simulator is not available.' : 'Not connected to the lab.'

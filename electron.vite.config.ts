@@ -14,7 +14,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
-          node: resolve(__dirname, 'src/node/main.ts')
+          node: resolve(__dirname, 'src/node/main.ts'),
+          'proxy-worker': resolve(__dirname, 'src/main/lab/proxy-worker.ts')
         }
       }
     }

@@ -7,9 +7,9 @@ import type { NetworkCommand, NodeAction, NodeView, WorkloadConfig } from '../..
 import { seededRng } from '../../shared/rng'
 import type { Rng } from '../../shared/raft/types'
 import type { TraceEvent, UnstampedEvent } from '../../shared/trace'
-import { FaultProxy } from './proxy'
+import { FaultProxy, proxyWorkerEntry } from './proxy'
 import { Recorder } from './recorder'
-import { Supervisor, nodeIds } from './supervisor'
+import { Supervisor, defaultNodeEntry, nodeIds } from './supervisor'
 import { LabClient, Workload, type ClientHostOptions, type OpOutcome } from './workload'
 
 /** How often nodes are asked for a `status` event. */
@@ -55,12 +55,13 @@ export class Experiment {
       },
       nodeIds: ids
     })
-    const record = (e: UnstampedEvent): TraceEvent | null => this.recorder.record(e)
+    const record = (e: UnstampedEvent, text?: string): TraceEvent | null =>
+      text === undefined ? this.recorder.record(e) : this.recorder.recordText(e, text)
     this.proxy = new FaultProxy({
       nodeIds: ids,
-      rng: seededRng(opts.seed ^ 0x5eed),
-      record,
-      targetPort: (id) => this.supervisor.port(id)
+      seed: opts.seed ^ 0x5eed,
+      workerEntry: proxyWorkerEntry(opts.nodeEntry ?? defaultNodeEntry()),
+      record
     })
     this.supervisor = new Supervisor({
       config: opts.config,
@@ -71,7 +72,7 @@ export class Experiment {
       onTargetChange: (id) => {
         const port = this.supervisor.port(id)
         if (port !== null) this.ports.set(id, port)
-        this.proxy.targetChanged(id)
+        this.proxy.setTarget(id, port)
       },
       listenPort: (id) => this.ports.get(id) ?? 0,
       seed: opts.seed
@@ -152,7 +153,8 @@ export class Experiment {
     }
   }
 
-  network(cmd: NetworkCommand): void {
+  /** Changes the network; resolves once the proxy applies it (and the change is recorded). */
+  async network(cmd: NetworkCommand): Promise<void> {
     const ids = new Set(this.supervisor.ids())
     const check = (id: string): void => {
       if (!ids.has(id)) throw new Error(`no node "${id}" (the cluster has ${[...ids].join(', ')})`)
@@ -160,22 +162,22 @@ export class Experiment {
     switch (cmd.action) {
       case 'partition':
         cmd.groups.flat().forEach(check)
-        this.proxy.partition(cmd.groups)
+        await this.proxy.partition(cmd.groups)
         this.record({ kind: 'fault', action: 'partition', groups: cmd.groups })
         break
       case 'isolate':
         check(cmd.node)
-        this.proxy.isolate(cmd.node)
+        await this.proxy.isolate(cmd.node)
         this.record({ kind: 'fault', action: 'isolate', target: cmd.node })
         break
       case 'heal':
-        this.proxy.heal()
+        await this.proxy.heal()
         this.record({ kind: 'fault', action: 'heal' })
         break
       case 'link':
         if (cmd.from !== '*') check(cmd.from)
         if (cmd.to !== '*') check(cmd.to)
-        this.proxy.setLink(cmd.from, cmd.to, cmd.fault)
+        await this.proxy.setLink(cmd.from, cmd.to, cmd.fault)
         this.record({ kind: 'fault', action: 'link', from: cmd.from, to: cmd.to, link: cmd.fault })
         break
     }
@@ -221,7 +223,7 @@ export class Experiment {
     this.manual?.close()
     for (const c of this.pinned.values()) c.close()
     await this.supervisor.shutdown()
-    this.proxy.close()
+    await this.proxy.close()
     this.recorder.flush()
   }
 

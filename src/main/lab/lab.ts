@@ -211,7 +211,7 @@ export class Lab implements Handlers {
 
   async network(req: LabRequest<'network'>): Promise<LabStatus> {
     const r = parseLabRequest('network', req)
-    this.running().network(r)
+    await this.running().network(r)
     return this.status()
   }
 

@@ -1,332 +1,188 @@
-// The fault proxy: one relay per directed link i→j. Node i is told that peer j
-// lives at the relay's port; the relay forwards each NDJSON frame to j's real
-// port after applying the link's faults (down, loss, delay+jitter,
-// duplication, reordering), and reports every frame as a `net` event.
-// Nodes send only on their own outgoing connections (docs/node-protocol.md),
-// so one relay sees exactly one direction; bytes coming back (an Error frame
-// before a close) are passed through untouched.
-import net from 'node:net'
-import type { Rng } from '../../shared/raft/types'
+// The fault proxy as the lab sees it: a relay per directed link (relay.ts), run
+// in a worker thread (proxy-worker.ts) so that relaying does not queue behind
+// the main thread's recording. The links' faults are kept here too, so reading
+// them is synchronous; a change resolves once the worker applies it.
+import { Worker } from 'node:worker_threads'
+import { dirname, join } from 'node:path'
 import type { LinkFault, UnstampedEvent } from '../../shared/trace'
+import { HEALTHY, linkKey } from './relay'
 
-/** Messages at most this long (bytes of JSON) are copied into the trace. */
-export const NET_MSG_LIMIT = 2048
-/** A relay holding more delayed frames than this drops new ones ("queue full"). */
-const MAX_PENDING = 10_000
-/** A frame longer than this closes the relay connection (nodes reject them too). */
-const MAX_LINE = 4 * 1024 * 1024
-/** A reordered frame waits at most this long for a later frame to overtake it. */
-const REORDER_HOLD_MS = 50
+export { HEALTHY, NET_MSG_LIMIT } from './relay'
 
-export const HEALTHY: LinkFault = {
-  up: true,
-  loss: 0,
-  delayMs: 0,
-  jitterMs: 0,
-  duplicate: 0,
-  reorder: 0
+export interface ProxyWorkerData {
+  nodeIds: string[]
+  /** Seeds loss, duplication, jitter and reordering decisions. */
+  seed: number
 }
 
-interface Frame {
-  line: string
-  type: string
-  term: number
-  /** The parsed message, when the line is a JSON object. */
-  obj: Record<string, unknown> | undefined
-  msg: Record<string, unknown> | undefined
-  /** Set when the proxy cut an AppendEntries' entries (max entries). */
-  cut?: string
-}
+export type ProxyToWorker =
+  | { type: 'faults'; id: number; faults: [string, LinkFault][] }
+  | { type: 'target'; node: string; port: number | null }
+  | { type: 'close' }
+
+export type WorkerToProxy =
+  | { type: 'ready'; ports: Record<string, number> }
+  | { type: 'failed'; message: string }
+  | { type: 'events'; lines: string[] }
+  | { type: 'ack'; id: number }
+  | { type: 'closed' }
 
 export interface ProxyOptions {
   nodeIds: string[]
-  rng: Rng
-  record(event: UnstampedEvent): void
-  /** Where node j really listens right now, or null when it is down. */
-  targetPort(nodeId: string): number | null
+  seed: number
+  /** The built proxy-worker.js. */
+  workerEntry: string
+  /** A `net` event and its JSON text (see Recorder.recordText). */
+  record(event: UnstampedEvent, text: string): void
 }
 
-class Relay {
-  server: net.Server
-  port = 0
-  fault: LinkFault = { ...HEALTHY }
-  private msgId = 0
-  private readonly sockets = new Set<net.Socket>()
-  private pending = 0
-  /** Delivery time of the last frame scheduled, so delay alone keeps FIFO order. */
-  private lastDue = 0
-  private held: { frame: Frame; id: number; timer: NodeJS.Timeout; deliver: () => void } | null =
-    null
-
-  constructor(
-    readonly from: string,
-    readonly to: string,
-    private readonly opts: ProxyOptions
-  ) {
-    this.server = net.createServer((s) => this.accept(s))
-  }
-
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(0, '127.0.0.1', () => {
-        this.port = (this.server.address() as net.AddressInfo).port
-        resolve()
-      })
-    })
-  }
-
-  private accept(down: net.Socket): void {
-    const port = this.opts.targetPort(this.to)
-    this.sockets.add(down)
-    down.on('close', () => this.sockets.delete(down))
-    down.on('error', () => undefined)
-    if (port === null) {
-      // The target is down: refuse like a dead host would, so the node backs off and redials.
-      down.destroy()
-      return
-    }
-    down.setNoDelay(true)
-    const up = net.connect({ host: '127.0.0.1', port })
-    up.setNoDelay(true)
-    this.sockets.add(up)
-    up.on('close', () => {
-      this.sockets.delete(up)
-      down.destroy()
-    })
-    up.on('error', () => undefined)
-    down.on('close', () => up.destroy())
-    up.on('data', (chunk) => {
-      if (!down.destroyed) down.write(chunk)
-    })
-    let partial = ''
-    let first = true
-    let client = false
-    down.on('data', (chunk: Buffer) => {
-      if (client) {
-        up.write(chunk)
-        return
-      }
-      partial += chunk.toString('utf8')
-      let nl: number
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl)
-        partial = partial.slice(nl + 1)
-        if (first) {
-          first = false
-          // A node's leader hint names the peer address it knows, which is a relay: a client
-          // that follows it is passed through untouched (clients are not behind the proxy).
-          client = parseFrame(line).type !== 'Hello'
-          // The Hello frame names the connection, it is not a Raft message: pass it on.
-          up.write(line + '\n')
-          if (client) {
-            up.write(partial)
-            partial = ''
-            return
-          }
-          continue
-        }
-        if (line.length > 0) this.onFrame(parseFrame(line), up)
-      }
-      if (partial.length > MAX_LINE) {
-        down.destroy()
-        up.destroy()
-      }
-    })
-  }
-
-  private netEvent(
-    action: 'send' | 'deliver' | 'drop' | 'duplicate',
-    frame: Frame,
-    id: number,
-    extra: { reason?: string; delayMs?: number } = {}
-  ): void {
-    this.opts.record({
-      kind: 'net',
-      action,
-      from: this.from,
-      to: this.to,
-      msgId: id,
-      type: frame.type,
-      term: frame.term,
-      size: Buffer.byteLength(frame.line) + 1,
-      ...extra,
-      ...(action === 'send' && frame.msg ? { msg: frame.msg } : {})
-    })
-  }
-
-  private onFrame(frame: Frame, up: net.Socket): void {
-    const id = ++this.msgId
-    const f = this.fault
-    const rng = this.opts.rng
-    this.netEvent('send', frame, id)
-    if (!f.up) return this.netEvent('drop', frame, id, { reason: 'link down' })
-    if (f.loss > 0 && rng() < f.loss) return this.netEvent('drop', frame, id, { reason: 'loss' })
-    if (this.pending >= MAX_PENDING)
-      return this.netEvent('drop', frame, id, { reason: 'queue full' })
-    const copies = f.duplicate > 0 && rng() < f.duplicate ? 2 : 1
-    if (copies === 2) this.netEvent('duplicate', frame, id)
-    const sent = f.maxEntries !== undefined ? truncateEntries(frame, f.maxEntries) : frame
-    for (let c = 0; c < copies; c++) this.schedule(sent, id, up)
-  }
-
-  private schedule(frame: Frame, id: number, up: net.Socket): void {
-    const f = this.fault
-    const delay = f.delayMs + (f.jitterMs > 0 ? this.opts.rng() * f.jitterMs : 0)
-    const now = performance.now()
-    const due = Math.max(now + delay, this.lastDue)
-    this.lastDue = due
-    const deliver = (): void => {
-      this.pending--
-      if (up.destroyed) return this.netEvent('drop', frame, id, { reason: 'node down' })
-      up.write(frame.line + '\n')
-      this.netEvent('deliver', frame, id, {
-        ...(delay > 0 ? { delayMs: Math.round(delay) } : {}),
-        ...(frame.cut ? { reason: frame.cut } : {})
-      })
-    }
-    this.pending++
-    const release = (): void => {
-      // A frame held for reordering goes out right after the one that overtakes it.
-      const held = this.held
-      this.held = null
-      deliver()
-      if (held) {
-        clearTimeout(held.timer)
-        held.deliver()
-      }
-    }
-    if (f.reorder > 0 && this.held === null && this.opts.rng() < f.reorder) {
-      const timer = setTimeout(
-        () => {
-          if (this.held?.id === id) {
-            this.held = null
-            deliver()
-          }
-        },
-        due - now + REORDER_HOLD_MS
-      )
-      this.held = { frame, id, timer, deliver }
-      return
-    }
-    if (due - now <= 0) release()
-    else setTimeout(release, due - now)
-  }
-
-  close(): void {
-    if (this.held) clearTimeout(this.held.timer)
-    for (const s of this.sockets) s.destroy()
-    this.server.close()
-  }
-
-  /** Cut every connection through this relay (its target went away). */
-  reset(): void {
-    for (const s of this.sockets) s.destroy()
-  }
-}
-
-/** An AppendEntries cut to its first `max` entries; other frames unchanged. */
-function truncateEntries(frame: Frame, max: number): Frame {
-  const entries = frame.obj?.entries
-  if (frame.type !== 'AppendEntries' || !Array.isArray(entries) || entries.length <= max)
-    return frame
-  const obj = { ...frame.obj, entries: entries.slice(0, max) }
-  const line = JSON.stringify(obj)
-  return {
-    ...frame,
-    line,
-    obj,
-    msg: line.length <= NET_MSG_LIMIT ? obj : undefined,
-    cut: `delivered ${max} of ${entries.length} entries (max entries)`
-  }
-}
-
-function parseFrame(line: string): Frame {
-  try {
-    const v = JSON.parse(line) as unknown
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>
-      return {
-        line,
-        type: typeof o.type === 'string' ? o.type.slice(0, 64) : 'unknown',
-        term: typeof o.term === 'number' && Number.isInteger(o.term) && o.term >= 0 ? o.term : 0,
-        obj: o,
-        msg: line.length <= NET_MSG_LIMIT ? o : undefined
-      }
-    }
-  } catch {
-    // Not JSON: still relayed, so the receiving node decides what to do with it.
-  }
-  return { line, type: 'invalid', term: 0, obj: undefined, msg: undefined }
+/** The proxy worker's entry, built beside the node entry (out/main). */
+export function proxyWorkerEntry(nodeEntry: string): string {
+  return join(dirname(nodeEntry), 'proxy-worker.js')
 }
 
 export class FaultProxy {
-  private readonly relays = new Map<string, Relay>()
+  private readonly faults = new Map<string, LinkFault>()
+  private ports: Record<string, number> = {}
+  private worker: Worker | null = null
+  private nextId = 1
+  private readonly acks = new Map<number, () => void>()
+  private closing: Promise<void> | null = null
 
   constructor(private readonly opts: ProxyOptions) {
     for (const i of opts.nodeIds)
-      for (const j of opts.nodeIds) if (i !== j) this.relays.set(`${i}>${j}`, new Relay(i, j, opts))
+      for (const j of opts.nodeIds) if (i !== j) this.faults.set(linkKey(i, j), { ...HEALTHY })
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.relays.values()].map((r) => r.listen()))
+    const worker = new Worker(this.opts.workerEntry, {
+      workerData: { nodeIds: this.opts.nodeIds, seed: this.opts.seed } satisfies ProxyWorkerData
+    })
+    this.worker = worker
+    await new Promise<void>((resolve, reject) => {
+      const failed = (err: Error): void => {
+        this.worker = null
+        reject(new Error(`the fault proxy did not start: ${err.message}`))
+      }
+      worker.on('message', (m: WorkerToProxy) => {
+        if (m.type === 'ready') {
+          this.ports = m.ports
+          resolve()
+        } else if (m.type === 'failed') {
+          void worker.terminate()
+          failed(new Error(m.message))
+        } else this.onMessage(m)
+      })
+      worker.once('error', failed)
+      worker.once('exit', (code) => {
+        this.worker = null
+        if (this.closing === null) {
+          failed(new Error(`its worker exited with code ${code}`))
+          const note: UnstampedEvent = {
+            kind: 'note',
+            text: `the fault proxy stopped (exit code ${code}): nodes cannot reach each other`
+          }
+          this.opts.record(note, JSON.stringify(note))
+        }
+        for (const ack of this.acks.values()) ack()
+        this.acks.clear()
+      })
+    })
+  }
+
+  private onMessage(m: WorkerToProxy): void {
+    if (m.type === 'events') {
+      for (const text of m.lines) this.opts.record(JSON.parse(text) as UnstampedEvent, text)
+    } else if (m.type === 'ack') {
+      this.acks.get(m.id)?.()
+      this.acks.delete(m.id)
+    }
   }
 
   /** The address node `from` must use to reach peer `to`. */
   relayPort(from: string, to: string): number {
-    return this.relay(from, to).port
-  }
-
-  private relay(from: string, to: string): Relay {
-    const r = this.relays.get(`${from}>${to}`)
-    if (!r) throw new Error(`no link ${from} → ${to}`)
-    return r
+    const port = this.ports[linkKey(from, to)]
+    if (port === undefined) throw new Error(`no link ${from} → ${to}`)
+    return port
   }
 
   link(from: string, to: string): LinkFault {
-    return { ...this.relay(from, to).fault }
+    const f = this.faults.get(linkKey(from, to))
+    if (!f) throw new Error(`no link ${from} → ${to}`)
+    return { ...f }
   }
 
   links(): { from: string; to: string; fault: LinkFault }[] {
-    return [...this.relays.values()].map((r) => ({ from: r.from, to: r.to, fault: { ...r.fault } }))
+    return [...this.faults].map(([key, fault]) => {
+      const [from, to] = key.split('>') as [string, string]
+      return { from, to, fault: { ...fault } }
+    })
   }
 
   /** Change one directed link; `*` means every node. */
-  setLink(from: string, to: string, change: Partial<LinkFault>): void {
-    for (const r of this.relays.values()) {
-      if ((from === '*' || r.from === from) && (to === '*' || r.to === to)) {
-        r.fault = { ...r.fault, ...change }
-      }
-    }
+  setLink(from: string, to: string, change: Partial<LinkFault>): Promise<void> {
+    return this.update((f, a, b) =>
+      (from === '*' || a === from) && (to === '*' || b === to) ? { ...f, ...change } : f
+    )
   }
 
   /** Cut every link between groups; links inside a group come up. Unlisted nodes form one more group. */
-  partition(groups: string[][]): void {
+  partition(groups: string[][]): Promise<void> {
     const groupOf = new Map<string, number>()
     groups.forEach((g, i) => g.forEach((n) => groupOf.set(n, i)))
-    for (const r of this.relays.values()) {
-      const a = groupOf.get(r.from) ?? -1
-      const b = groupOf.get(r.to) ?? -1
-      r.fault = { ...r.fault, up: a === b }
-    }
+    return this.update((f, a, b) => ({
+      ...f,
+      up: (groupOf.get(a) ?? -1) === (groupOf.get(b) ?? -1)
+    }))
   }
 
-  isolate(node: string): void {
-    for (const r of this.relays.values())
-      if (r.from === node || r.to === node) r.fault = { ...r.fault, up: false }
+  isolate(node: string): Promise<void> {
+    return this.update((f, a, b) => (a === node || b === node ? { ...f, up: false } : f))
   }
 
   /** Every link up and healthy again. */
-  heal(): void {
-    for (const r of this.relays.values()) r.fault = { ...HEALTHY }
+  heal(): Promise<void> {
+    return this.update(() => ({ ...HEALTHY }))
   }
 
-  /** A node died or restarted: drop connections towards it so peers redial its new port. */
-  targetChanged(node: string): void {
-    for (const r of this.relays.values()) if (r.to === node || r.from === node) r.reset()
+  /** Node `node` now listens on `port` (null: it is down); connections through it are dropped. */
+  setTarget(node: string, port: number | null): void {
+    this.post({ type: 'target', node, port })
   }
 
-  close(): void {
-    for (const r of this.relays.values()) r.close()
+  private update(next: (fault: LinkFault, from: string, to: string) => LinkFault): Promise<void> {
+    const changed: [string, LinkFault][] = []
+    for (const [key, fault] of this.faults) {
+      const [from, to] = key.split('>') as [string, string]
+      const f = next(fault, from, to)
+      if (f !== fault) {
+        this.faults.set(key, f)
+        changed.push([key, f])
+      }
+    }
+    if (!this.worker || changed.length === 0) return Promise.resolve()
+    const id = this.nextId++
+    const applied = new Promise<void>((resolve) => this.acks.set(id, resolve))
+    this.post({ type: 'faults', id, faults: changed })
+    return applied
+  }
+
+  private post(message: ProxyToWorker): void {
+    this.worker?.postMessage(message)
+  }
+
+  /** Stops relaying; the events of frames already relayed are recorded first. */
+  close(): Promise<void> {
+    const worker = this.worker
+    this.closing ??= worker
+      ? new Promise<void>((resolve) => {
+          worker.once('exit', () => resolve())
+          worker.on('message', (m: WorkerToProxy) => {
+            if (m.type === 'closed') void worker.terminate()
+          })
+          this.post({ type: 'close' })
+        })
+      : Promise.resolve()
+    return this.closing
   }
 }

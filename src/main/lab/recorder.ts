@@ -144,6 +144,24 @@ export class Recorder {
     return stamped
   }
 
+  /**
+   * Record an event whose JSON the caller already holds (a node's own line): seq and
+   * t are spliced in front of it rather than serializing the event again.
+   * `event` must be `JSON.parse(text)`: an object with a kind and without seq, t or h.
+   */
+  recordText(event: UnstampedEvent, text: string): TraceEvent | null {
+    if (this.closed) return null
+    const seq = ++this.seq
+    const t = this.now()
+    const { line, h } = sealLine(this.lastH, `{"seq":${seq},"t":${t},${text.slice(1)}`)
+    // The caller hands its parsed object over: stamping it in place saves a copy.
+    const stamped = Object.assign(event, { seq, t, h }) as TraceEvent
+    this.push(line, h)
+    if (this.bufferBytes >= FLUSH_BYTES) this.flush()
+    for (const l of this.listeners) l(stamped)
+    return stamped
+  }
+
   private push(line: string, h: string): void {
     this.buffer.push(line + '\n')
     this.bufferBytes += line.length + 1

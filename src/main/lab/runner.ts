@@ -277,18 +277,18 @@ export class ScenarioRunner {
         if (members.length > 0) groups.push(members)
       }
       this.partitionGroups = groups
-      exp.network({ action: 'partition', groups })
+      await exp.network({ action: 'partition', groups })
       // A label on a partition names its first group (the side the scenario picked).
       return groups[0] ?? []
     }
     if (step.isolate !== undefined) {
       const nodes = this.resolve(step.isolate)
-      for (const node of nodes) exp.network({ action: 'isolate', node })
+      for (const node of nodes) await exp.network({ action: 'isolate', node })
       return nodes
     }
     if (step.heal !== undefined) {
       this.partitionGroups = []
-      exp.network({ action: 'heal' })
+      await exp.network({ action: 'heal' })
       return []
     }
     if (step.loss !== undefined) return this.link(step.loss, { loss: step.loss.p })
@@ -322,15 +322,15 @@ export class ScenarioRunner {
     throw new Error('a step needs one action')
   }
 
-  private link(
+  private async link(
     spec: { from: '*' | Selector; to: '*' | Selector },
     fault: Partial<LinkFault>
-  ): string[] {
+  ): Promise<string[]> {
     const froms = spec.from === '*' ? ['*'] : this.resolve(spec.from)
     const tos = spec.to === '*' ? ['*'] : this.resolve(spec.to)
     for (const from of froms)
       for (const to of tos)
-        if (from === '*' || from !== to) this.exp.network({ action: 'link', from, to, fault })
+        if (from === '*' || from !== to) await this.exp.network({ action: 'link', from, to, fault })
     return [...froms, ...tos].filter((n) => n !== '*')
   }
 

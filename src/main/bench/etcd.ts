@@ -236,6 +236,11 @@ export class EtcdCluster {
     )
   }
 
+  /** PIDs of the members running now. */
+  pids(): number[] {
+    return this.members.flatMap((m) => (m.proc?.pid !== undefined ? [m.proc.pid] : []))
+  }
+
   get dataRoot(): string {
     return this.root
   }

@@ -152,6 +152,11 @@ export class BenchRaftCluster {
       .filter((a): a is string => a !== null)
   }
 
+  /** PIDs of the running node processes. */
+  pids(): number[] {
+    return this.supervisor.views().flatMap((v) => (v.pid !== null ? [v.pid] : []))
+  }
+
   onRole(listener: (change: RoleChange) => void): () => void {
     this.roleListeners.add(listener)
     return () => this.roleListeners.delete(listener)

@@ -23,6 +23,8 @@ export interface RunningSystem {
    * reports elections as events (Raft Lab's role events); null otherwise.
    */
   firstLeaderAfter(t: number): number | null
+  /** PIDs of the server processes (nodes or etcd members) running now. */
+  serverPids(): number[]
   /** Bytes of trace recorded so far: the observer's output (lab mode only). */
   traceBytes(): Promise<number | null>
   stop(): Promise<void>
@@ -69,6 +71,7 @@ export async function startSystem(name: SystemName, o: SystemOptions): Promise<R
     },
     firstLeaderAfter: (t) => elections.find((at) => at > t) ?? null,
     traceBytes: () => cluster.traceBytes(),
+    serverPids: () => cluster.pids(),
     stop: () => cluster.stop()
   }
 }
@@ -127,6 +130,7 @@ async function startEtcd(o: SystemOptions): Promise<RunningSystem> {
     },
     firstLeaderAfter: () => null,
     traceBytes: () => Promise.resolve(null),
+    serverPids: () => cluster.pids(),
     stop: () => cluster.stop()
   }
 }

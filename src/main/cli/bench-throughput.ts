@@ -9,6 +9,7 @@ import { runClosedLoop, type OpSample } from '../bench/load'
 import { BenchOutput, printJsonSummary, printTable } from '../bench/output'
 import { ratePerSecond, ratio, summarize, type LatencySummary } from '../bench/stats'
 import { SYSTEM_LABEL, startSystem, type SystemName } from '../bench/systems'
+import { ownCpuSeconds, totalCpuSeconds } from '../bench/cpu'
 
 const HELP = `Usage: raftlab bench throughput [options]
 
@@ -30,6 +31,10 @@ Options:
   --out DIR          output folder (default bench-out/throughput-<time>/)
   --json             print one JSON summary as the last line
 
+CPU per write is what the servers (node processes or etcd members) and this
+process (clients, and for Raft Lab through the lab also the proxy and recorder)
+used during the measured runs, divided by the writes acknowledged.
+
 Writes samples.csv (every operation), summary.json, latency.png, throughput.png.`
 
 interface RunResult {
@@ -38,6 +43,8 @@ interface RunResult {
   elapsedMs: number
   samples: OpSample[]
   traceBytes: number | null
+  /** CPU seconds used during the measured run: servers (nodes or etcd members) and this process. */
+  cpu: { servers: number; bench: number }
 }
 
 export const throughputBench: BenchCommand = {
@@ -93,6 +100,8 @@ export const throughputBench: BenchCommand = {
           ? traced.reduce((n, r) => n + (r.traceBytes ?? 0), 0) /
             (traced.reduce((t, r) => t + r.elapsedMs + warmupMs, 0) / 1000)
           : null
+        const perWriteUs = (cpuSeconds: number) =>
+          ok.length ? (cpuSeconds * 1e6) / ok.length : NaN
         return [
           s,
           {
@@ -100,7 +109,11 @@ export const throughputBench: BenchCommand = {
             ok: ok.length,
             failed,
             latencyMs: latency,
-            traceBytesPerSec
+            traceBytesPerSec,
+            cpuUsPerWrite: {
+              servers: perWriteUs(mine.reduce((n, r) => n + r.cpu.servers, 0)),
+              bench: perWriteUs(mine.reduce((n, r) => n + r.cpu.bench, 0))
+            }
           }
         ]
       })
@@ -112,6 +125,7 @@ export const throughputBench: BenchCommand = {
         failed: number
         latencyMs: LatencySummary
         traceBytesPerSec: number | null
+        cpuUsPerWrite: { servers: number; bench: number }
       }
     >
 
@@ -209,6 +223,14 @@ export const throughputBench: BenchCommand = {
         ]
       })
     )
+    printTable(
+      'CPU per acknowledged write (µs)',
+      ['system', 'servers', 'bench process', 'total'],
+      systems.map((s) => {
+        const c = results[s].cpuUsPerWrite
+        return [SYSTEM_LABEL[s], c.servers, c.bench, c.servers + c.bench]
+      })
+    )
     if (rounds > 1)
       printTable(
         'writes/s of each run, in the order they ran',
@@ -256,14 +278,18 @@ async function runOnce(
     )
     const put = (i: number) => clients[i]!.put(`k${i}`, value)
     if (o.warmupMs > 0) await runClosedLoop({ clients: o.clients, durationMs: o.warmupMs, op: put })
+    const pids = running.serverPids()
+    const servers0 = totalCpuSeconds(pids)
+    const bench0 = ownCpuSeconds()
     const { samples, elapsedMs } = await runClosedLoop({
       clients: o.clients,
       durationMs: o.durationMs,
       op: put
     })
+    const cpu = { servers: totalCpuSeconds(pids) - servers0, bench: ownCpuSeconds() - bench0 }
     const traceBytes = system === 'lab' ? await running.traceBytes() : null
     for (const c of clients) c.close()
     await running.stop()
-    return { system, round, elapsedMs, samples, traceBytes }
+    return { system, round, elapsedMs, samples, traceBytes, cpu }
   })
 }

@@ -70,9 +70,10 @@ export class SimNetwork {
     }
   }
 
-  /** Reconnect every link; loss, delay and the other settings stay. */
+  /** Every link up and healthy again (the lab proxy's heal): loss, delay and the rest cleared too. */
   heal(): void {
-    for (const out of this.links.values()) for (const link of out.values()) link.up = true
+    for (const out of this.links.values())
+      for (const to of out.keys()) out.set(to, { ...HEALTHY_LINK })
   }
 
   route(from: string, to: string): Route {

@@ -3,6 +3,7 @@ import {
   EventQueue,
   FAULT_KINDS,
   faultSchedule,
+  HEALTHY_LINK,
   parseFaultKinds,
   runSimulation,
   SimNetwork,
@@ -309,6 +310,22 @@ describe('SimNetwork', () => {
     expect('delays' in net.route('n3', 'n2')).toBe(true)
     net.heal()
     expect('delays' in net.route('n1', 'n3')).toBe(true)
+  })
+
+  it('heals every fault, as the lab proxy does: loss, delay and max entries too', () => {
+    const net = new SimNetwork(nodes, seededRng(1), [1, 2])
+    net.setLink('*', '*', { up: false, loss: 1, delayMs: 500, duplicate: 1, maxEntries: 1 })
+    net.heal()
+    for (const [from, to] of [
+      ['n1', 'n2'],
+      ['n3', 'n1']
+    ] as const) {
+      expect(net.link(from, to)).toEqual(HEALTHY_LINK)
+      const route = net.route(from, to)
+      expect('delays' in route && route.delays.length === 1 && (route.delays[0] ?? 99) <= 2).toBe(
+        true
+      )
+    }
   })
 
   it('cuts one direction only', () => {

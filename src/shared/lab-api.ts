@@ -190,6 +190,17 @@ export type LabEvent =
   /** The desktop app's File › Open Scenario: show this file in the scenario editor. */
   | { type: 'scenarioOpened'; path: string; text: string }
 
+/** Events per batch when an opened trace is replayed. */
+const REPLAY_BATCH = 5000
+
+/** An opened trace on the event stream, as the lab and the simulator send it: a reset, then its events in batches. */
+export function replayEvents(header: TraceHeader, events: TraceEvent[]): LabEvent[] {
+  const out: LabEvent[] = [{ type: 'reset', header, replay: true }]
+  for (let i = 0; i < events.length; i += REPLAY_BATCH)
+    out.push({ type: 'events', events: events.slice(i, i + REPLAY_BATCH), replay: true })
+  return out
+}
+
 /** The renderer's view of the lab: one method per command, plus the event stream. */
 export type LabApi = {
   [K in LabCommandName]: (request: LabRequest<K>) => Promise<LabResults[K]>

@@ -15,6 +15,7 @@ import { basename, join, resolve } from 'node:path'
 import { clusterConfigSchema } from '../../shared/config'
 import {
   parseLabRequest,
+  replayEvents,
   workloadConfigSchema,
   type LabCommandName,
   type LabEvent,
@@ -31,12 +32,11 @@ import { historyEdn, historyLincheck, htmlReport, metricsCsv } from '../../share
 import { TRACE_FILE } from './recorder'
 import { runScenario } from './run-scenario'
 import { loadTrace, loadTraceText, type LoadedTrace } from './trace-file'
+import { openableHeader } from '../../shared/trace-text'
 
 /** Trace events are handed to listeners in batches at most this often. */
 const BATCH_MS = 75
 const STATUS_MS = 500
-/** Events per batch when replaying an opened trace. */
-const REPLAY_BATCH = 5000
 
 export interface LabOptions {
   /** Where new experiment folders are created. */
@@ -404,16 +404,10 @@ export class Lab implements Handlers {
     if (r.text !== undefined) t = await loadTraceText(r.text, 'opened trace')
     else if (r.path) t = await loadTrace(r.path)
     else throw new Error('give a path or the text of a trace')
-    if (t.problems.length > 0 || !t.header) {
-      const p = t.problems[0]
-      throw new Error(`${t.path}${p?.line ? `:${p.line}` : ''}: ${p?.message ?? 'no trace header'}`)
-    }
+    const header = openableHeader(t.path, t)
     this.opened = t
-    this.emit({ type: 'reset', header: t.header, replay: true })
-    for (let i = 0; i < t.events.length; i += REPLAY_BATCH) {
-      this.emit({ type: 'events', events: t.events.slice(i, i + REPLAY_BATCH), replay: true })
-    }
-    return { header: t.header, events: t.events.length }
+    for (const event of replayEvents(header, t.events)) this.emit(event)
+    return { header, events: t.events.length }
   }
 
   async check(req: LabRequest<'check'>): Promise<LabResults['check']> {

@@ -1,27 +1,23 @@
-// Reading a trace back: a trace.jsonl file or an experiment folder. Traces may
-// come from students (untrusted): size limits, one schema check per line, and
-// errors that name the file and line. Never throws on bad content.
+// Reading a trace back: a trace.jsonl file or an experiment folder. The lines
+// are read as src/shared/trace-text.ts reads them (limits, schema, line-numbered
+// problems); this file adds the files, the manifest and the hash chain.
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import {
-  traceEventSchema,
-  traceHeaderSchema,
-  type TraceEvent,
-  type TraceHeader
-} from '../../shared/trace'
+  DEFAULT_MAX_TRACE_BYTES,
+  MAX_ERRORS,
+  MAX_LINE_BYTES,
+  overLimit,
+  readTraceLine,
+  type ParsedTrace,
+  type TraceProblem
+} from '../../shared/trace-text'
 import { chainHash, unsealLine } from './hash-chain'
 import { MANIFEST_FILE, MANIFEST_SCHEMA, TRACE_FILE, type Manifest } from './recorder'
 
-export const DEFAULT_MAX_TRACE_BYTES = 256 * 1024 * 1024
-const MAX_LINE_BYTES = 4 * 1024 * 1024
-/** Bad lines reported before giving up on a file. */
-const MAX_ERRORS = 20
-
-export interface TraceProblem {
-  line: number | null
-  message: string
-}
+/** The default of LoadOptions.maxBytes. */
+export { DEFAULT_MAX_TRACE_BYTES }
 
 export interface VerifyResult {
   /** Every line carries a valid chain value and the chain is unbroken. */
@@ -31,12 +27,8 @@ export interface VerifyResult {
   completeness: 'closed' | 'checkpoint' | 'unknown'
 }
 
-export interface LoadedTrace {
+export interface LoadedTrace extends ParsedTrace {
   path: string
-  header: TraceHeader | null
-  events: TraceEvent[]
-  /** Schema problems (a trace with any is bad input). */
-  problems: TraceProblem[]
   verify: VerifyResult | null
 }
 
@@ -66,11 +58,10 @@ export interface LoadOptions {
 
 export async function loadTrace(path: string, opts: LoadOptions = {}): Promise<LoadedTrace> {
   const file = resolveTracePath(path)
-  if (!existsSync(file)) return failed(file, `${file}: no such file`)
+  if (!existsSync(file)) return failed(file, { line: null, message: `${file}: no such file` })
   const size = statSync(file).size
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_TRACE_BYTES
-  if (size > maxBytes)
-    return failed(file, `${file}: ${size} bytes is over the limit of ${maxBytes}`)
+  if (size > maxBytes) return failed(file, overLimit(file, size, maxBytes))
   const rl = createInterface({
     input: createReadStream(file, { encoding: 'utf8' }),
     crlfDelay: Infinity
@@ -85,13 +76,12 @@ export async function loadTraceText(
   opts: LoadOptions = {}
 ): Promise<LoadedTrace> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_TRACE_BYTES
-  if (text.length > maxBytes)
-    return failed(name, `${name}: ${text.length} bytes is over the limit of ${maxBytes}`)
+  if (text.length > maxBytes) return failed(name, overLimit(name, text.length, maxBytes))
   return readLines(name, text.split(/\r?\n/), null, opts.verify ?? false)
 }
 
-function failed(path: string, message: string): LoadedTrace {
-  return { path, header: null, events: [], problems: [{ line: null, message }], verify: null }
+function failed(path: string, problem: TraceProblem): LoadedTrace {
+  return { path, header: null, events: [], problems: [problem], verify: null }
 }
 
 async function readLines(
@@ -109,11 +99,8 @@ async function readLines(
     lineNo++
     if (line.length === 0) continue
     if (out.problems.length >= MAX_ERRORS) break
-    if (line.length > MAX_LINE_BYTES) {
-      out.problems.push({ line: lineNo, message: `line longer than ${MAX_LINE_BYTES} bytes` })
-      continue
-    }
-    if (verify && chain.length < MAX_ERRORS) {
+    // An over-long line is reported by readTraceLine without being hashed.
+    if (verify && line.length <= MAX_LINE_BYTES && chain.length < MAX_ERRORS) {
       const sealed = unsealLine(line)
       if (!sealed) {
         chain.push({ line: lineNo, message: 'no hash chain value (h) at the end of the line' })
@@ -126,37 +113,7 @@ async function readLines(
       prevH = sealed?.h ?? ''
       if (manifest && lineNo === manifest.lines) hAtLine.set(lineNo, prevH)
     }
-    let value: unknown
-    try {
-      value = JSON.parse(line)
-    } catch {
-      out.problems.push({ line: lineNo, message: 'not JSON' })
-      continue
-    }
-    if (lineNo === 1) {
-      const header = traceHeaderSchema.safeParse(value)
-      if (!header.success) {
-        const issue = header.error.issues[0]
-        out.problems.push({
-          line: 1,
-          message: `not a Raft Lab trace header: ${issue?.path.join('.') || 'header'}: ${issue?.message ?? ''}`
-        })
-        break
-      }
-      out.header = header.data
-      continue
-    }
-    const event = traceEventSchema.safeParse(value)
-    if (!event.success) {
-      const issue = event.error.issues[0]
-      const kind = (value as { kind?: unknown } | null)?.kind
-      out.problems.push({
-        line: lineNo,
-        message: `bad event${typeof kind === 'string' ? ` "${kind}"` : ''}: ${issue?.path.join('.') || 'event'}: ${issue?.message ?? ''}`
-      })
-      continue
-    }
-    out.events.push(event.data)
+    if (!readTraceLine(out, line, lineNo)) break
   }
   if (lineNo === 0) out.problems.push({ line: null, message: `${file}: empty file` })
   if (verify) {

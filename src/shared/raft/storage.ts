@@ -44,7 +44,8 @@ export class MemoryStorage implements LogStorage {
     return state
   }
 
-  private sync(): void {
+  /** Make every write durable, as a clean shutdown does: what a node wrote survives it. */
+  sync(): void {
     const state = { hardState: this.durableHardState, entries: this.durableEntries }
     for (const w of this.volatile) applyWrite(state, w)
     this.durableHardState = state.hardState

@@ -21,7 +21,10 @@ type RandomFaultKind = (typeof FAULT_KINDS)[number]
 export type FaultKind = RandomFaultKind | (typeof STAGED_FAULT_KINDS)[number]
 
 export type SimAction =
-  | { action: 'crash' | 'restart' | 'pause' | 'resume' | 'isolate'; node: string }
+  | {
+      action: 'crash' | 'restart' | 'pause' | 'resume' | 'stop' | 'wipe' | 'isolate'
+      node: string
+    }
   /** The node's election timeout fires now (the lab's `timeout` step). */
   | { action: 'campaign'; node: string }
   | { action: 'partition'; groups: string[][] }

@@ -50,12 +50,13 @@ export interface SimOptions {
   raft?: Partial<Pick<RaftConfig, 'maxEntriesPerMessage' | 'maxInflight'>>
 }
 
-export type SimNodeStatus = 'running' | 'paused' | 'crashed'
+/** As the lab reports its processes: `stopped` after a graceful stop, `crashed` after a kill. */
+export type SimNodeStatus = 'running' | 'paused' | 'crashed' | 'stopped'
 
 export interface SimNodeState {
   id: string
   status: SimNodeStatus
-  /** The core's view (Figure 2's state); null while crashed. */
+  /** The core's view (Figure 2's state); null while down. */
   core: CoreStatus | null
   /** What is on disk, synced or not: hard state and last log index. */
   hardState: HardState
@@ -129,6 +130,10 @@ const SIM_DEFAULTS = {
 /** Message size in bytes, estimated (a JSON encoding per message would dominate the run time). */
 function estimatedSize(message: RaftMessage): number {
   return message.type === 'AppendEntries' ? 160 + 90 * message.entries.length : 120
+}
+
+function isDown(node: SimNode): boolean {
+  return node.status === 'crashed' || node.status === 'stopped'
 }
 
 export class Simulator {
@@ -375,6 +380,10 @@ export class Simulator {
         return this.crash(this.node(action.node))
       case 'restart':
         return this.restart(this.node(action.node))
+      case 'stop':
+        return this.stop(this.node(action.node))
+      case 'wipe':
+        return this.wipe(this.node(action.node))
       case 'campaign': {
         // As if the node's election timeout fired now (the lab's `timeout` step).
         const node = this.node(action.node)
@@ -418,7 +427,7 @@ export class Simulator {
     }
   }
 
-  // ---- Nodes: boot, crash, pause ----
+  // ---- Nodes: boot, crash, stop, wipe, pause ----
 
   private boot(node: SimNode, action: 'start' | 'restart'): void {
     const { hardState, entries } = node.disk.initialState()
@@ -468,22 +477,45 @@ export class Simulator {
     this.at(next, tick)
   }
 
+  /** kill -9: what was not synced is lost, as power loss would lose it. */
   private crash(node: SimNode): void {
-    if (node.status === 'crashed') return
-    node.status = 'crashed'
+    if (isDown(node)) return
+    node.disk.crash()
+    this.takeDown(node, 'crashed')
+    this.stats.crashes++
+    this.emit({ seq: 0, t: 0, kind: 'proc', node: node.id, action: 'crash' })
+  }
+
+  /** SIGTERM: the node exits cleanly, having written out everything it wrote (unlike a crash). */
+  private stop(node: SimNode): void {
+    if (isDown(node)) return
+    node.disk.sync()
+    this.takeDown(node, 'stopped')
+    this.emit({ seq: 0, t: 0, kind: 'proc', node: node.id, action: 'stop' })
+  }
+
+  /** As the lab's supervisor: a running node is crashed, then its disk emptied; restart brings it back blank. */
+  private wipe(node: SimNode): void {
+    this.crash(node)
+    node.disk = new MemoryStorage()
+    node.hardState = { currentTerm: 0, votedFor: null }
+    node.lastIndex = 0
+    this.emit({ seq: 0, t: 0, kind: 'proc', node: node.id, action: 'wipe' })
+  }
+
+  /** Everything in memory goes: role, pending work, what arrived while paused. */
+  private takeDown(node: SimNode, status: 'crashed' | 'stopped'): void {
+    node.status = status
     node.core = null
     node.incarnation++
     node.inbox = []
     node.proposals.clear()
     node.reads.clear()
     node.readyReads = []
-    node.disk.crash()
-    this.stats.crashes++
-    this.emit({ seq: 0, t: 0, kind: 'proc', node: node.id, action: 'crash' })
   }
 
   private restart(node: SimNode): void {
-    if (node.status !== 'crashed') return
+    if (!isDown(node)) return
     this.boot(node, 'restart')
   }
 
@@ -694,8 +726,7 @@ export class Simulator {
         this.emitNet('duplicate', message, msgId, undefined, delayMs)
       this.after(delayMs, () => {
         const target = this.node(message.to)
-        if (target.status !== 'crashed')
-          this.receive(target, { kind: 'message', message: delivered, msgId })
+        if (!isDown(target)) this.receive(target, { kind: 'message', message: delivered, msgId })
         else if (this.traceNetwork) this.emitNet('drop', message, msgId, 'node down')
       })
     })

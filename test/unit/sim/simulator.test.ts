@@ -199,6 +199,104 @@ describe('Simulator behaviour', { timeout: 120_000 }, () => {
     expect(n3?.kv).toEqual(n1?.kv)
   })
 
+  it('a stopped node keeps what it wrote, synced or not; a crashed one loses what was not synced', () => {
+    // no-fsync: no write is ever synced, so a crash loses the whole log.
+    const sim = new Simulator({
+      seed: 5,
+      durationMs: 3000,
+      faults: [],
+      config: defaultClusterConfig({ nodes: 5, bug: 'no-fsync' })
+    })
+    const log: TraceEvent[] = []
+    sim.onEvent((e) => log.push(e))
+    sim.runUntil(1000)
+    const [stopped, crashed] = sim
+      .nodeStates()
+      .filter((n) => n.core?.role === 'follower' && n.lastIndex > 0)
+      .map((n) => n.id)
+    if (!stopped || !crashed) throw new Error('expected two followers with entries')
+    const written = sim.nodeStates().find((n) => n.id === stopped)!.lastIndex
+    const from = log.length
+    sim.perform({ action: 'stop', node: stopped })
+    sim.perform({ action: 'crash', node: crashed })
+    expect(sim.nodeStates().find((n) => n.id === stopped)).toMatchObject({
+      status: 'stopped',
+      core: null
+    })
+    expect(sim.nodeStates().find((n) => n.id === crashed)?.status).toBe('crashed')
+    expect(sim.stats.crashes).toBe(1)
+    // A stopped node is down like a crashed one: it receives nothing, and stopping it again does nothing.
+    sim.perform({ action: 'stop', node: stopped })
+    sim.runUntil(1200)
+    expect(
+      log.some(
+        (e) =>
+          e.kind === 'net' && e.action === 'drop' && e.reason === 'node down' && e.to === stopped
+      )
+    ).toBe(true)
+    sim.perform({ action: 'restart', node: stopped })
+    sim.perform({ action: 'restart', node: crashed })
+    const procs = log
+      .slice(from)
+      .flatMap((e) => (e.kind === 'proc' || e.kind === 'recover' ? [e] : []))
+      .map((e) =>
+        e.kind === 'proc' ? `${e.node} ${e.action}` : `${e.node} recover ${e.lastIndex}`
+      )
+    expect(procs).toEqual([
+      `${stopped} stop`,
+      `${crashed} crash`,
+      `${stopped} restart`,
+      `${stopped} recover ${written}`,
+      `${crashed} restart`,
+      `${crashed} recover 0`
+    ])
+    expect(sim.nodeStates().find((n) => n.id === stopped)?.status).toBe('running')
+  })
+
+  it('wipes a node as the lab does: crashed if it was up, then its disk emptied; it comes back blank and catches up', () => {
+    const sim = new Simulator({
+      seed: 6,
+      durationMs: 4000,
+      faults: [],
+      config: defaultClusterConfig({ nodes: 3 })
+    })
+    const log: TraceEvent[] = []
+    sim.onEvent((e) => log.push(e))
+    sim.runUntil(1000)
+    const follower = sim.nodeStates().find((n) => n.core?.role === 'follower')!
+    expect(follower.lastIndex).toBeGreaterThan(0)
+    const from = log.length
+    sim.perform({ action: 'wipe', node: follower.id })
+    expect(sim.nodeStates().find((n) => n.id === follower.id)).toMatchObject({
+      status: 'crashed',
+      core: null,
+      hardState: { currentTerm: 0, votedFor: null },
+      lastIndex: 0
+    })
+    sim.perform({ action: 'restart', node: follower.id })
+    expect(log.slice(from, from + 4)).toMatchObject([
+      { kind: 'proc', node: follower.id, action: 'crash' },
+      { kind: 'proc', node: follower.id, action: 'wipe' },
+      { kind: 'proc', node: follower.id, action: 'restart' },
+      { kind: 'recover', node: follower.id, currentTerm: 0, votedFor: null, lastIndex: 0 }
+    ])
+    sim.runUntil(2000)
+    const leader = sim.nodeStates().find((n) => n.core?.role === 'leader')!
+    const back = sim.nodeStates().find((n) => n.id === follower.id)!
+    expect(back.lastIndex).toBeGreaterThan(0)
+    expect(back.kv).toEqual(leader.kv)
+
+    // A node already down is not crashed again: a stopped node stays stopped, its disk emptied.
+    sim.perform({ action: 'stop', node: follower.id })
+    const wipedAt = log.length
+    sim.perform({ action: 'wipe', node: follower.id })
+    expect(log.slice(wipedAt)).toMatchObject([{ kind: 'proc', node: follower.id, action: 'wipe' }])
+    expect(sim.nodeStates().find((n) => n.id === follower.id)).toMatchObject({
+      status: 'stopped',
+      lastIndex: 0
+    })
+  })
+
   it('starts idle with workload null; a workload started and stopped at runtime replays exactly', () => {
     const run = () => {
       const sim = new Simulator({

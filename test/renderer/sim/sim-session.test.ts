@@ -11,6 +11,10 @@ import { currentLeader } from '@renderer/model/cluster-state'
 import type { CheckReport, LabEvent, LabStatus } from '@shared/lab-api'
 import type { TraceEvent } from '@shared/trace'
 
+function omit<T>(record: Record<string, T>, keys: string[]): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !keys.includes(k)))
+}
+
 /** A session whose clock only moves when the test calls tick(). */
 function session() {
   const posted: LabEvent[] = []
@@ -107,7 +111,9 @@ describe('SimSession', () => {
     expect(report.safety.filter((p) => !p.ok)).toEqual([])
     expect(report.linearizable).toBe(true)
     expect(report.operations).toBeGreaterThan(0)
-    await expect(s.handle('check', { source: 'opened' })).rejects.toThrow(/real processes/)
+    await expect(s.handle('check', { source: 'opened' })).rejects.toThrow(
+      'check: no trace opened; open one with Open trace… first'
+    )
   })
 
   it('the same seed gives the same run', async () => {
@@ -151,12 +157,90 @@ describe('SimSession', () => {
     )
     expect(kinds).toContain('proc:crash')
     expect(kinds).toContain('fault:partition')
-    await expect(s.handle('openTrace', { text: '' })).rejects.toThrow(
-      /openTrace: not available in simulation mode/
+    await expect(s.handle('openTrace', { path: 'runs/x/trace.jsonl' })).rejects.toThrow(
+      'openTrace: simulation mode runs in the browser and cannot read runs/x/trace.jsonl; pick the file with Open trace… instead'
     )
     await expect(s.handle('nodeAction', { node: 'n9', action: 'bogus' })).rejects.toThrow(
       /nodeAction/
     )
+  })
+})
+
+describe('SimSession opened traces', () => {
+  /** The trace of a short run with a workload, exported as the lab's Export does. */
+  async function exportedTrace(seed = 9): Promise<string> {
+    const { s } = session()
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed })
+    await s.handle('startWorkload', { rate: 100 })
+    for (let i = 0; i < 30; i++) s.tick()
+    return ((await s.handle('exportExperiment', { kind: 'trace' })) as { text: string }).text
+  }
+
+  it('opens a trace as the lab does: a replay reset, its events, and checks of it', async () => {
+    const text = await exportedTrace()
+    const lines = text.trimEnd().split('\n')
+    const { s, posted } = session()
+    const opened = await s.handle('openTrace', { text })
+    expect(opened).toEqual({ header: JSON.parse(lines[0]!), events: lines.length - 1 })
+    expect(posted[0]).toEqual({ type: 'reset', header: JSON.parse(lines[0]!), replay: true })
+    const replayed = posted.slice(1).flatMap((e) => {
+      expect(e).toMatchObject({ type: 'events', replay: true })
+      return e.type === 'events' ? e.events : []
+    })
+    expect(replayed).toEqual(lines.slice(1).map((l) => JSON.parse(l)))
+    const report = (await s.handle('check', { source: 'opened' })) as CheckReport
+    expect(report.safety.length).toBeGreaterThanOrEqual(5)
+    expect(report.safety.filter((p) => !p.ok)).toEqual([])
+    expect(report.linearizable).toBe(true)
+    expect(report.operations).toBeGreaterThan(20)
+    expect(report.summary).not.toHaveProperty('simulated ms')
+  })
+
+  it('refuses a bad trace with its line number, as the lab does, and posts nothing', async () => {
+    const lines = (await exportedTrace()).trimEnd().split('\n')
+    const { s, posted } = session()
+    const notJson = [...lines.slice(0, 2), '{"seq":', ...lines.slice(3)].join('\n')
+    await expect(s.handle('openTrace', { text: notJson })).rejects.toThrow(
+      'opened trace:3: not JSON'
+    )
+    const badHeader = ['{"kind":"header"}', ...lines.slice(1)].join('\n')
+    await expect(s.handle('openTrace', { text: badHeader })).rejects.toThrow(
+      /^opened trace:1: not a Raft Lab trace header: schema: /
+    )
+    await expect(s.handle('openTrace', { text: '\n\n' })).rejects.toThrow(
+      'opened trace: no trace header'
+    )
+    expect(posted).toEqual([])
+    await expect(s.handle('check', { source: 'opened' })).rejects.toThrow(/no trace opened/)
+  })
+
+  it('opens a trace beside a running simulation without changing its run', async () => {
+    const text = await exportedTrace(4)
+    const timed = ['checking ms']
+    const checked = async (s: SimSession, source: 'current' | 'opened') => {
+      const report = (await s.handle('check', { source })) as CheckReport
+      return { ...report, summary: omit(report.summary, timed) }
+    }
+    const alone = session()
+    await alone.s.handle('openTrace', { text })
+    const openedAlone = await checked(alone.s, 'opened')
+
+    const runs: { events: TraceEvent[]; check: CheckReport }[] = []
+    for (const open of [false, true]) {
+      const { s, posted } = session()
+      await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 2 })
+      await s.handle('startWorkload', {})
+      for (let i = 0; i < 20; i++) s.tick()
+      if (open) await s.handle('openTrace', { text })
+      for (let i = 0; i < 20; i++) s.tick()
+      expect(s.status()).toMatchObject({ running: true, config: { nodes: 3 }, elapsedMs: 2000 })
+      const events = posted.flatMap((e) => (e.type === 'events' && !e.replay ? e.events : []))
+      runs.push({ events, check: await checked(s, 'current') })
+      if (open) expect(await checked(s, 'opened')).toEqual(openedAlone)
+    }
+    expect(runs[1]).toEqual(runs[0])
+    expect(runs[0]!.events.length).toBeGreaterThan(100)
+    expect(runs[0]!.check.operations).not.toBe(openedAlone.operations)
   })
 })
 

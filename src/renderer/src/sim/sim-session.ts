@@ -20,6 +20,7 @@ import { formatScenarioErrors, parseScenario } from '@shared/scenario'
 import {
   isLabCommandName,
   parseLabRequest,
+  replayEvents,
   workloadConfigSchema,
   type CheckReport,
   type ExportKind,
@@ -34,6 +35,7 @@ import {
 type ClientOpResult = LabResults['clientOp']
 import type { TraceEvent, TraceHeader } from '@shared/trace'
 import { TRACE_SCHEMA, TRACE_VERSION } from '@shared/trace'
+import { openableHeader, parseTraceText } from '@shared/trace-text'
 
 /** A simulated run never ends by itself: a day of virtual time. */
 const RUN_MS = 24 * 60 * 60 * 1000
@@ -47,6 +49,8 @@ const SIM_EXPORT_KINDS = [
   'metrics-csv'
 ] as const satisfies readonly ExportKind[]
 type SimExportKind = (typeof SIM_EXPORT_KINDS)[number]
+/** What errors call a trace opened as text, as the lab does. */
+const OPENED_TRACE = 'opened trace'
 /** Real ms between clock ticks. */
 export const TICK_REAL_MS = 50
 /** Virtual ms between sampled status events (the leader's nextIndex/matchIndex). */
@@ -79,6 +83,8 @@ export class SimSession {
   /** The scenario being played, and its progress as status().scenario reports it. */
   private scenarioRun: SimScenarioRun | null = null
   private scenario: LabStatus['scenario'] = null
+  /** The events of the trace opened for replay, for check('opened'). */
+  private opened: TraceEvent[] | null = null
   /** The student's operations in flight (by opId): answered when their `complete` event shows. */
   private manualOps = new Map<number, { invokedAt: number; answer: (r: ClientOpResult) => void }>()
 
@@ -145,6 +151,10 @@ export class SimSession {
       }
       case 'clientOp':
         return this.clientOp(parseLabRequest('clientOp', request).input)
+      case 'openTrace': {
+        const r = parseLabRequest('openTrace', request)
+        return this.openTrace(r.text, r.path)
+      }
       case 'check':
         return this.check(parseLabRequest('check', request).source)
       case 'startWorkload':
@@ -324,21 +334,46 @@ export class SimSession {
     return this.status()
   }
 
-  /** The same analysis as the lab's (safety, linearizability, summary), over this run's events. */
+  /**
+   * Replay a trace as the lab does (same reading, same errors, same events on the
+   * stream) beside the run, which carries on untouched.
+   */
+  private openTrace(text: string | undefined, path: string | undefined): LabResults['openTrace'] {
+    if (text === undefined)
+      throw new Error(
+        path === undefined
+          ? 'openTrace: give the text of a trace'
+          : `openTrace: simulation mode runs in the browser and cannot read ${path}; pick the file with Open trace… instead`
+      )
+    const trace = parseTraceText(text, OPENED_TRACE)
+    const header = openableHeader(OPENED_TRACE, trace)
+    this.opened = trace.events
+    for (const event of replayEvents(header, trace.events)) this.post(event)
+    return { header, events: trace.events.length }
+  }
+
+  /** The same analysis as the lab's (safety, linearizability, summary), over this run's or the opened trace's events. */
   private check(source: 'current' | 'opened'): CheckReport {
-    if (source === 'opened')
-      throw new Error('check: an opened trace is checked with real processes')
-    const events = this.eventsOfRun('check')
+    const events = source === 'opened' ? this.openedEvents() : this.eventsOfRun('check')
     const started = performance.now()
     const { report } = analyzeTrace(events)
+    const simulated: Record<string, number> =
+      source === 'current'
+        ? { 'simulated ms': Math.round(this.sim?.now ?? events[events.length - 1]?.t ?? 0) }
+        : {}
     return {
       ...report,
       summary: {
         ...report.summary,
-        'simulated ms': Math.round(this.sim?.now ?? events[events.length - 1]?.t ?? 0),
+        ...simulated,
         'checking ms': Math.round(performance.now() - started)
       }
     }
+  }
+
+  private openedEvents(): TraceEvent[] {
+    if (!this.opened) throw new Error('check: no trace opened; open one with Open trace… first')
+    return this.opened
   }
 
   private eventsOfRun(command: string): TraceEvent[] {

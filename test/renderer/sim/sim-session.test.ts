@@ -166,6 +166,66 @@ describe('SimSession', () => {
   })
 })
 
+describe('SimSession stop and wipe', () => {
+  const procs = (es: TraceEvent[], node: string) =>
+    es.flatMap((e) => (e.kind === 'proc' && e.node === node ? [e.action] : []))
+  const nodeStatus = (s: SimSession, id: string) => s.status().nodes.find((n) => n.id === id)
+
+  it('stops a node gracefully: stopped, down until restarted, and its log kept', async () => {
+    const { s, events } = session()
+    // no-fsync: nothing is ever synced, so only a graceful stop keeps the log (a crash would not).
+    await s.handle('startCluster', {
+      mode: 'sim',
+      config: { nodes: 3, bug: 'no-fsync' },
+      seed: 3
+    })
+    await s.handle('startWorkload', {})
+    for (let i = 0; i < 40; i++) s.tick()
+    const logLength = nodeStatus(s, 'n2')!.lastLogIndex
+    expect(logLength).toBeGreaterThan(0)
+    const stopped = (await s.handle('nodeAction', { node: 'n2', action: 'stop' })) as LabStatus
+    expect(stopped.nodes.find((n) => n.id === 'n2')).toMatchObject({
+      status: 'stopped',
+      role: null,
+      lastLogIndex: logLength
+    })
+    const tl = new Timeline(['n1', 'n2', 'n3'])
+    tl.append(events())
+    expect(tl.live.nodes.n2!.status).toBe('stopped')
+    for (let i = 0; i < 10; i++) s.tick()
+    await s.handle('nodeAction', { node: 'n2', action: 'restart' })
+    expect(procs(events(), 'n2')).toEqual(['start', 'stop', 'restart'])
+    const recovered = events().find((e) => e.kind === 'recover' && e.node === 'n2' && e.t > 0)
+    expect(recovered).toMatchObject({ lastIndex: logLength })
+    expect(nodeStatus(s, 'n2')?.status).toBe('running')
+  })
+
+  it('wipes a node: crashed, its disk emptied; it restarts blank and catches up', async () => {
+    const { s, events } = session()
+    await s.handle('startCluster', { mode: 'sim', config: { nodes: 3 }, seed: 3 })
+    await s.handle('startWorkload', {})
+    for (let i = 0; i < 40; i++) s.tick()
+    const wiped = (await s.handle('nodeAction', { node: 'n3', action: 'wipe' })) as LabStatus
+    expect(wiped.nodes.find((n) => n.id === 'n3')).toMatchObject({
+      status: 'crashed',
+      currentTerm: 0,
+      votedFor: null,
+      lastLogIndex: 0
+    })
+    expect(procs(events(), 'n3')).toEqual(['start', 'crash', 'wipe'])
+    const tl = new Timeline(['n1', 'n2', 'n3'])
+    tl.append(events())
+    expect(tl.live.nodes.n3).toMatchObject({ status: 'crashed', log: [], currentTerm: 0 })
+    await s.handle('nodeAction', { node: 'n3', action: 'restart' })
+    const recovered = events().find((e) => e.kind === 'recover' && e.node === 'n3' && e.t > 0)
+    expect(recovered).toMatchObject({ currentTerm: 0, votedFor: null, lastIndex: 0 })
+    for (let i = 0; i < 20; i++) s.tick()
+    const caughtUp = nodeStatus(s, 'n3')!
+    expect(caughtUp.status).toBe('running')
+    expect(caughtUp.lastLogIndex).toBeGreaterThan(0)
+  })
+})
+
 describe('SimSession opened traces', () => {
   /** The trace of a short run with a workload, exported as the lab's Export does. */
   async function exportedTrace(seed = 9): Promise<string> {

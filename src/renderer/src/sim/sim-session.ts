@@ -110,19 +110,9 @@ export class SimSession {
         return this.stop()
       case 'nodeAction': {
         const r = parseLabRequest('nodeAction', request)
-        const sim = this.running()
-        if (
-          r.action === 'crash' ||
-          r.action === 'restart' ||
-          r.action === 'pause' ||
-          r.action === 'resume'
-        )
-          sim.perform({ action: r.action, node: r.node })
-        else if (r.action === 'timeout') sim.perform({ action: 'campaign', node: r.node })
-        else
-          throw new Error(
-            `${r.action}: not available in simulation mode (crash, restart, pause, resume, timeout are)`
-          )
+        // The lab's `timeout` is the simulator's campaign: the node's election timer fires now.
+        const action = r.action === 'timeout' ? 'campaign' : r.action
+        this.running().perform({ action, node: r.node })
         this.flush()
         return this.status()
       }

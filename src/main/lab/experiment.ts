@@ -22,6 +22,8 @@ export interface ExperimentOptions {
   scenario: string | null
   nodeEntry?: string
   versions?: Record<string, string>
+  /** Called before any process starts, so a listener of the recorder sees every event. */
+  onCreated?(exp: Experiment): void
 }
 
 export class Experiment {
@@ -82,6 +84,7 @@ export class Experiment {
   static async start(opts: ExperimentOptions): Promise<Experiment> {
     const e = new Experiment(opts)
     try {
+      opts.onCreated?.(e)
       await e.proxy.start()
       await e.supervisor.startAll()
     } catch (err) {

@@ -180,16 +180,24 @@ export class Lab implements Handlers {
     if (this.scenario?.running) throw new Error('a scenario is running: stop it first')
     await this.detach()
     const config = clusterConfigSchema.parse(r.config)
-    const exp = await Experiment.start({
-      dir: this.newDir('cluster'),
-      config,
-      seed: r.seed ?? Math.floor(Math.random() * 2 ** 31),
-      scenario: null,
-      nodeEntry: this.opts.nodeEntry,
-      versions: { raftlab: this.opts.version ?? 'dev' }
-    })
     this.scenario = null
-    this.attach(exp)
+    try {
+      await Experiment.start({
+        dir: this.newDir('cluster'),
+        config,
+        seed: r.seed ?? Math.floor(Math.random() * 2 ** 31),
+        scenario: null,
+        nodeEntry: this.opts.nodeEntry,
+        versions: { raftlab: this.opts.version ?? 'dev' },
+        // Attached before the nodes start: the views must see their first events too.
+        onCreated: (exp) => this.attach(exp)
+      })
+    } catch (err) {
+      this.flushBatch()
+      this.exp = null
+      this.emit({ type: 'status', status: this.status() })
+      throw err
+    }
     return this.status()
   }
 
@@ -308,10 +316,8 @@ export class Lab implements Handlers {
       nodeEntry: this.opts.nodeEntry,
       versions: { raftlab: this.opts.version ?? 'dev' },
       shouldStop: () => this.stopScenarioFlag,
-      onStarted: (exp) => {
-        this.attach(exp)
-        started()
-      },
+      onCreated: (exp) => this.attach(exp),
+      onStarted: () => started(),
       onStep: (s) => {
         if (this.scenario) this.scenario.step = s.index
         if (!s.ok) this.log('warn', `step ${s.index} (${s.text}): ${s.message}`)

@@ -29,6 +29,8 @@ export interface RunScenarioOptions {
   nodeEntry?: string
   versions?: Record<string, string>
   onStep?(step: StepRecord): void
+  /** See ExperimentOptions.onCreated. */
+  onCreated?(exp: Experiment): void
   onStarted?(exp: Experiment): void
   shouldStop?(): boolean
 }
@@ -43,7 +45,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<ScenarioOut
     seed: opts.scenario.seed,
     scenario: opts.scenario.name,
     nodeEntry: opts.nodeEntry,
-    versions: opts.versions
+    versions: opts.versions,
+    onCreated: opts.onCreated
   })
   let run: RunResult
   try {

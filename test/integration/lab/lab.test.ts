@@ -137,6 +137,12 @@ describe('Lab facade', () => {
     const pids = (await lab.getStatus({})).nodes.map((n) => n.pid)
     const stopped = await lab.stopCluster({})
     expect(stopped.running).toBe(false)
+    // The live stream holds the whole trace, from the nodes' first events on, without a gap.
+    const streamed = seen.flatMap((e) =>
+      e.type === 'events' && !e.replay ? e.events.map((x) => x.seq) : []
+    )
+    expect(streamed.length).toBeGreaterThan(100)
+    expect(streamed.every((seq, i) => seq === i + 1)).toBe(true)
     expect(pids.every((p) => p !== null)).toBe(true)
     expect(pidsMentioning(dir)).toEqual([])
 

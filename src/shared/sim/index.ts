@@ -15,12 +15,7 @@ export { SimNetwork, HEALTHY_LINK } from './network'
 export { FAULT_KINDS, STAGED_FAULT_KINDS, faultSchedule, parseFaultKinds } from './faults'
 export type { FaultKind, ScheduledAction, SimAction } from './faults'
 export { DEFAULT_WORKLOAD, SimClient, labWorkload } from './clients'
-export {
-  SimScenarioRun,
-  SCENARIO_CLIENT,
-  SIM_UNSUPPORTED_STEPS,
-  simScenarioProblems
-} from './scenario-run'
+export { SimScenarioRun, SCENARIO_CLIENT, simScenarioProblems } from './scenario-run'
 export type { SimScenarioHooks, SimScenarioOutcome } from './scenario-run'
 export type { WorkloadOptions } from './clients'
 

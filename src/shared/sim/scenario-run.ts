@@ -18,8 +18,7 @@ import {
   type Condition,
   type Scenario,
   type ScenarioStep,
-  type Selector,
-  type StepAction
+  type Selector
 } from '../scenario'
 import type { LinkFault, TraceEvent } from '../trace'
 import { labWorkload } from './clients'
@@ -31,9 +30,6 @@ const POLL_MS = 20
 const STEP_OP_TIMEOUT_MS = 2000
 /** The client that sends a scenario's put/get/cas (the student's `you` stays theirs). */
 export const SCENARIO_CLIENT = 'scenario'
-
-/** Steps the simulator cannot play: it has no process to stop gracefully and no data dir to wipe. */
-export const SIM_UNSUPPORTED_STEPS: readonly StepAction[] = ['stop', 'wipe']
 
 type ClientInput = Exclude<KvInput, { op: 'append' }>
 
@@ -52,15 +48,9 @@ export interface SimScenarioHooks {
 
 /** Why a scenario cannot run in the simulator, one line per reason; empty when it can. */
 export function simScenarioProblems(scenario: Scenario): string[] {
-  const problems: string[] = []
-  if (scenario.cluster.nodeCommand !== null)
-    problems.push('cluster.node-command: the simulator runs the built-in Raft core only')
-  scenario.steps.forEach((step, i) => {
-    const action = stepAction(step)
-    if (SIM_UNSUPPORTED_STEPS.includes(action))
-      problems.push(`step ${i + 1} (${action}): not available in simulation mode`)
-  })
-  return problems
+  return scenario.cluster.nodeCommand === null
+    ? []
+    : ['cluster.node-command: the simulator runs the built-in Raft core only']
 }
 
 function describe(step: ScenarioStep): string {
@@ -311,7 +301,10 @@ export class SimScenarioRun {
       case 'all':
         return all
       case 'crashed':
-        return states.filter((s) => s.status === 'crashed').map((s) => s.id)
+        // As the lab's runner: any node that is down, crashed or stopped.
+        return states
+          .filter((s) => s.status === 'crashed' || s.status === 'stopped')
+          .map((s) => s.id)
       case 'paused':
         return states.filter((s) => s.status === 'paused').map((s) => s.id)
     }
@@ -359,7 +352,7 @@ export class SimScenarioRun {
     const sim = this.sim
     const nodeAction = (
       sel: Selector,
-      action: 'crash' | 'restart' | 'pause' | 'resume' | 'campaign'
+      action: 'crash' | 'restart' | 'pause' | 'resume' | 'stop' | 'wipe' | 'campaign'
     ): string[] => {
       const nodes = this.resolve(sel)
       for (const node of nodes) sim.perform({ action, node })
@@ -369,6 +362,8 @@ export class SimScenarioRun {
     if (step.restart !== undefined) return nodeAction(step.restart, 'restart')
     if (step.pause !== undefined) return nodeAction(step.pause, 'pause')
     if (step.resume !== undefined) return nodeAction(step.resume, 'resume')
+    if (step.stop !== undefined) return nodeAction(step.stop, 'stop')
+    if (step.wipe !== undefined) return nodeAction(step.wipe, 'wipe')
     if (step.timeout !== undefined) return nodeAction(step.timeout, 'campaign')
     if (step['restart-all'] !== undefined) {
       // As the lab's supervisor: every node killed, then every node started from its disk.

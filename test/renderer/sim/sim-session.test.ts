@@ -505,9 +505,11 @@ expect:
   it('refuses what it cannot run, and validates as the lab does', async () => {
     const { s } = session()
     await expect(
-      s.handle('runScenario', { text: 'name: x\nduration: 1s\nsteps:\n  - stop: n1\n' })
+      s.handle('runScenario', {
+        text: 'name: x\ncluster: { node-command: [./my-node] }\nduration: 1s\nsteps:\n  - stop: n1\n'
+      })
     ).rejects.toThrow(
-      'x: cannot run in simulation mode; run it with real processes:\nstep 1 (stop): not available in simulation mode'
+      'x: cannot run in simulation mode; run it with real processes:\ncluster.node-command: the simulator runs the built-in Raft core only'
     )
     await expect(
       s.handle('runScenario', {

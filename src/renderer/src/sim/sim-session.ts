@@ -178,10 +178,11 @@ export class SimSession {
         this.scenarioRun?.stop()
         this.endWithScenario()
         return this.status()
-      default:
-        throw new Error(
-          `${method}: not available in simulation mode; switch to real processes for it`
-        )
+      default: {
+        // Every command is served: a new one in lab-api.ts fails to compile here until it is.
+        const unserved: never = method
+        throw new Error(`unknown command "${String(unserved)}"`)
+      }
     }
   }
 

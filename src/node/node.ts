@@ -66,7 +66,12 @@ export const LAZY_FLUSH_INTERVAL_MS = 1000
 const LISTEN_ATTEMPTS = 10
 const LISTEN_RETRY_MS = 200
 export const MAX_ENTRIES_PER_MESSAGE = 256
-export const MAX_INFLIGHT = 16
+/**
+ * AppendEntries a leader keeps outstanding per follower. Few: under load the
+ * entries that arrive meanwhile wait for a response and go out together, so a
+ * write costs fewer messages (through the lab's proxy, fewer relayed frames).
+ */
+export const MAX_INFLIGHT = 4
 
 interface Waiter {
   conn: FrameConnection

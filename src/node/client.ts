@@ -34,8 +34,11 @@ export interface ClientOptions {
 
 export const DEFAULT_OP_TIMEOUT_MS = 5000
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 2500
-/** Pause before retrying when no node knows a leader (an election is probably running). */
-const NO_LEADER_BACKOFF_MS = 50
+/**
+ * Pause before trying the next node when this one knows no leader (an election is
+ * probably running): short, as a new leader is found only by asking the nodes in turn.
+ */
+const NO_LEADER_BACKOFF_MS = 20
 
 type Outcome =
   { kind: 'response'; response: ClientResponse } | { kind: 'lost'; sent: boolean; error: string }

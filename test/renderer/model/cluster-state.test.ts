@@ -135,6 +135,23 @@ describe('applyEvent', () => {
     expect(s.faultPeriods).toEqual([{ start: 6, end: 9, label: 'n2 down' }])
   })
 
+  it('an exit the lab asked for keeps crashed or stopped; one nobody asked for is exited', () => {
+    const ev = eventBuilder()
+    const s = fold([
+      ev(1, { kind: 'proc', node: 'n1', action: 'crash', signal: 'SIGKILL' }),
+      ev(2, { kind: 'proc', node: 'n1', action: 'exit', code: null, signal: 'SIGKILL' }),
+      ev(3, { kind: 'proc', node: 'n2', action: 'stop' }),
+      ev(4, { kind: 'proc', node: 'n2', action: 'exit', code: 0, signal: null }),
+      ev(5, { kind: 'proc', node: 'n3', action: 'exit', code: 1, signal: null, unexpected: true })
+    ])
+    expect([s.nodes.n1!.status, s.nodes.n2!.status, s.nodes.n3!.status]).toEqual([
+      'crashed',
+      'stopped',
+      'exited'
+    ])
+    expect(s.faultPeriods.map((p) => p.label)).toEqual(['n1 down', 'n2 down', 'n3 down'])
+  })
+
   it('pause and resume', () => {
     const ev = eventBuilder()
     const s = fold([

@@ -289,6 +289,14 @@ function loseVolatile(n: NodeState): void {
   n.appliedBase = {}
 }
 
+/** As the supervisor reports it: an exit the lab asked for keeps "crashed" or "stopped". */
+function downStatus(before: NodeStatus, e: TraceEventOf<'proc'>): NodeStatus {
+  if (e.action === 'crash') return 'crashed'
+  if (e.action === 'stop') return 'stopped'
+  if (e.unexpected) return 'exited'
+  return before === 'crashed' ? 'crashed' : 'stopped'
+}
+
 function onProc(s: ClusterState, e: TraceEventOf<'proc'>): void {
   const n = nodeOf(s, e.node)
   switch (e.action) {
@@ -300,7 +308,7 @@ function onProc(s: ClusterState, e: TraceEventOf<'proc'>): void {
     case 'crash':
     case 'exit':
     case 'stop':
-      n.status = e.action === 'crash' ? 'crashed' : e.action === 'stop' ? 'stopped' : 'exited'
+      n.status = downStatus(n.status, e)
       // The log stays as the disk holds it; the recover event on restart says exactly what survived.
       loseVolatile(n)
       closePeriods(s, e.t, (l) => l === `${e.node} paused`)

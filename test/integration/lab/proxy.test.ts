@@ -23,6 +23,8 @@ async function setup(): Promise<{
 }> {
   const received: string[] = []
   const target = net.createServer((s) => {
+    // A relay that goes away resets its connections: not this test's business.
+    s.on('error', () => undefined)
     let buf = ''
     s.on('data', (d) => {
       buf += d.toString()
@@ -53,6 +55,7 @@ async function setup(): Promise<{
   await proxy.start()
   proxy.setTarget('n2', port)
   const sock = net.connect({ host: '127.0.0.1', port: proxy.relayPort('n1', 'n2') })
+  sock.on('error', () => undefined)
   await new Promise<void>((r) => sock.once('connect', () => r()))
   closers.push(() => {
     sock.destroy()
@@ -200,5 +203,25 @@ describe('fault proxy', () => {
     expect(received).toHaveLength(2)
     await proxy.close()
     await proxy.close()
+  })
+
+  it('says so when its worker cannot start, and records a note when the worker dies', async () => {
+    const broken = new FaultProxy({
+      nodeIds: ['n1', 'n2'],
+      seed: 1,
+      workerEntry: '/nonexistent/proxy-worker.js',
+      record: () => undefined
+    })
+    await expect(broken.start()).rejects.toThrow(/^the fault proxy did not start: /)
+
+    const { proxy, texts } = await setup()
+    const worker = (proxy as unknown as { worker: { terminate(): Promise<number> } }).worker
+    await worker.terminate()
+    expect(texts.map((t) => JSON.parse(t))).toContainEqual({
+      kind: 'note',
+      text: expect.stringMatching(/^the fault proxy stopped \(exit code 1\)/)
+    })
+    // Changes after that resolve (nothing to apply them to) instead of hanging.
+    await proxy.heal()
   })
 })

@@ -2,6 +2,7 @@
 // calls, and lets the test push events as the lab would.
 import { vi } from 'vitest'
 import type { LabApi, LabCommandName, LabEvent, LabStatus } from '@shared/lab-api'
+import { idleStatus } from '../stubs/fake-lab-backend'
 
 export interface FakeApi {
   api: LabApi
@@ -11,27 +12,11 @@ export interface FakeApi {
   listeners: number
 }
 
-export function fakeStatus(overrides: Partial<LabStatus> = {}): LabStatus {
-  return {
-    running: false,
-    mode: null,
-    experimentDir: null,
-    config: null,
-    startedAt: null,
-    elapsedMs: 0,
-    nodes: [],
-    workload: null,
-    scenario: null,
-    eventCount: 0,
-    ...overrides
-  }
-}
-
 export function createFakeApi(results: Partial<Record<LabCommandName, unknown>> = {}): FakeApi {
   const listeners = new Set<(e: LabEvent) => void>()
   const fake: FakeApi = {
     calls: [],
-    status: fakeStatus(),
+    status: idleStatus(),
     listeners: 0,
     emit(event) {
       for (const l of listeners) l(event)

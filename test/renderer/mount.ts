@@ -5,7 +5,8 @@ import type { Component } from 'vue'
 import type { LabCommandName, LabStatus } from '@shared/lab-api'
 import type { TraceEvent } from '@shared/trace'
 import { useClusterStore } from '@renderer/stores/cluster'
-import { createFakeApi, fakeStatus, type FakeApi } from './fake-api'
+import { createFakeApi, type FakeApi } from './fake-api'
+import { idleStatus } from '../stubs/fake-lab-backend'
 
 export function setup(
   options: {
@@ -17,7 +18,7 @@ export function setup(
   const pinia = createPinia()
   setActivePinia(pinia)
   const fake = createFakeApi(options.results)
-  fake.status = fakeStatus({ running: true, ...options.status })
+  fake.status = idleStatus({ running: true, ...options.status })
   const cluster = useClusterStore()
   cluster.connect({ real: fake.api, sim: null }, { scheduler: (cb) => cb() })
   if (options.events) fake.emit({ type: 'events', replay: false, events: options.events })

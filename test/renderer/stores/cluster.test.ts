@@ -5,7 +5,8 @@ import { useReplayStore } from '@renderer/stores/replay'
 import { useSettingsStore } from '@renderer/stores/settings'
 import type { TraceHeader } from '@shared/trace'
 import { defaultClusterConfig } from '@shared/config'
-import { createFakeApi, fakeStatus } from '../fake-api'
+import { createFakeApi } from '../fake-api'
+import { idleStatus } from '../../stubs/fake-lab-backend'
 import { eventBuilder, put } from '../events'
 
 function header(nodes: number): TraceHeader {
@@ -73,7 +74,7 @@ describe('cluster store', () => {
     const fake = createFakeApi()
     const cluster = useClusterStore()
     cluster.connect({ real: fake.api, sim: null })
-    fake.emit({ type: 'status', status: fakeStatus({ elapsedMs: 1234 }) })
+    fake.emit({ type: 'status', status: idleStatus({ elapsedMs: 1234 }) })
     expect(cluster.status?.elapsedMs).toBe(1234)
     await cluster.call('startCluster', { mode: 'real', config: { nodes: 5 } })
     expect(cluster.running).toBe(true)

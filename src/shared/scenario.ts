@@ -205,15 +205,6 @@ const rangeSchema = z.union([
   z.object({ steps: stepRange, nodes: selectorSchema.optional() }).strict()
 ])
 
-export const EXPECT_KEYS = [
-  'safety',
-  'linearizable',
-  'leader-within',
-  'no-commit-during',
-  'available',
-  'unavailable'
-] as const
-
 export const expectSchema = z
   .object({
     safety: z.boolean().optional(),
@@ -225,17 +216,6 @@ export const expectSchema = z
   })
   .strict()
 export type ScenarioExpect = z.output<typeof expectSchema>
-
-export const CLUSTER_KEYS = [
-  'nodes',
-  'election-timeout',
-  'heartbeat',
-  'fsync',
-  'read-mode',
-  'prevote',
-  'bug',
-  'node-command'
-] as const
 
 const clusterSchema = z
   .object({
@@ -252,8 +232,6 @@ const clusterSchema = z
     'node-command': z.array(z.string().min(1)).min(1).nullable().optional()
   })
   .strict()
-
-export const WORKLOAD_KEYS = ['clients', 'rate', 'keys', 'mix', 'value-size', 'timeout'] as const
 
 const workloadSchema = z
   .object({
@@ -273,18 +251,6 @@ const workloadSchema = z
     timeout: durationSchema.optional()
   })
   .strict()
-
-export const TOP_KEYS = [
-  'name',
-  'description',
-  'observe',
-  'cluster',
-  'workload',
-  'duration',
-  'seed',
-  'steps',
-  'expect'
-] as const
 
 export const scenarioSchema = z
   .object({
@@ -355,13 +321,14 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null
 }
 
+/** The keys allowed where an unknown key was found, for "did you mean". */
 function keysAt(path: readonly PropertyKey[]): readonly string[] {
   const [first, second] = path
-  if (path.length === 0) return TOP_KEYS
-  if (first === 'cluster' && path.length === 1) return CLUSTER_KEYS
-  if (first === 'workload' && path.length === 1) return WORKLOAD_KEYS
+  if (path.length === 0) return Object.keys(scenarioSchema.shape)
+  if (first === 'cluster' && path.length === 1) return Object.keys(clusterSchema.shape)
+  if (first === 'workload' && path.length === 1) return Object.keys(workloadSchema.shape)
   if (first === 'workload' && second === 'mix') return ['put', 'get', 'cas']
-  if (first === 'expect' && path.length === 1) return EXPECT_KEYS
+  if (first === 'expect' && path.length === 1) return Object.keys(expectSchema.shape)
   if (first === 'steps' && path.length === 2) return STEP_KEYS
   return []
 }

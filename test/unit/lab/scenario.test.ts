@@ -89,6 +89,24 @@ describe('scenario schema', () => {
     expect(errors).toContain('s.yaml:5: cluster.fsynk: unknown key "fsynk" (did you mean "fsync"?)')
   })
 
+  it('suggests the keys of the workload and expect sections', () => {
+    const text = [
+      'name: t',
+      'duration: 1s',
+      'workload:',
+      '  clints: 2',
+      'expect:',
+      '  linearisable: true'
+    ].join('\n')
+    const errors = errorsOf(text)
+    expect(errors).toContain(
+      's.yaml:4: workload.clints: unknown key "clints" (did you mean "clients"?)'
+    )
+    expect(errors).toContain(
+      's.yaml:6: expect.linearisable: unknown key "linearisable" (did you mean "linearizable"?)'
+    )
+  })
+
   it('needs exactly one action per step and existing nodes and steps', () => {
     expect(errorsOf('name: t\nduration: 1s\nsteps:\n  - at: 1s\n').join('\n')).toMatch(
       /s\.yaml:4: .*needs one action/

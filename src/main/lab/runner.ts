@@ -3,7 +3,6 @@
 // every step in the trace. Expectations are judged afterwards from the trace
 // (./expectations), so a run and a later `raftlab check` agree.
 import type { NodeView } from '../../shared/lab-api'
-import type { LinkFault } from '../../shared/trace'
 import {
   stepAction,
   type Condition,
@@ -11,11 +10,9 @@ import {
   type ScenarioStep,
   type Selector
 } from '../../shared/scenario'
-import type { KvInput } from '../../shared/history'
+import { disruptsLeader, planStep, type ClientInput } from '../../shared/scenario-plan'
 import type { RunResult, StepRecord } from '../../shared/check/analysis'
 import type { Experiment } from './experiment'
-
-type ClientInput = Exclude<KvInput, { op: 'append' }>
 
 /** How often a `when` condition is looked at. */
 const POLL_MS = 20
@@ -189,7 +186,9 @@ export class ScenarioRunner {
       try {
         record.nodes = await this.execute(step, record)
         record.ok = true
-        record.disruptsLeader = leader !== null && this.disrupts(record, leader.id)
+        record.disruptsLeader =
+          leader !== null &&
+          disruptsLeader(record, leader.id, this.partitionGroups, exp.config.nodes)
       } catch (err) {
         record.message = (err as Error).message
       }
@@ -216,131 +215,41 @@ export class ScenarioRunner {
     return result
   }
 
-  private disrupts(record: StepRecord, leader: string): boolean {
-    if (record.action === 'restart-all') return true
-    const removing = ['crash', 'pause', 'stop', 'wipe', 'isolate', 'restart']
-    if (removing.includes(record.action)) return record.nodes.includes(leader)
-    if (record.action === 'partition') {
-      // The leader keeps its job only if its group is a majority.
-      const group = this.partitionGroups.find((g) => g.includes(leader)) ?? []
-      return group.length <= this.exp.config.nodes / 2
-    }
-    return false
-  }
-
   private partitionGroups: string[][] = []
 
   private async execute(step: ScenarioStep, record: StepRecord): Promise<string[]> {
     const exp = this.exp
-    const nodeAction = async (
-      sel: Selector,
-      act: 'crash' | 'restart' | 'pause' | 'resume' | 'stop' | 'wipe' | 'timeout'
-    ): Promise<string[]> => {
-      const nodes = this.resolve(sel)
-      await Promise.all(nodes.map((n) => exp.nodeAction(n, act)))
-      return nodes
+    const plan = planStep(step, exp.supervisor.ids(), (sel, among) => this.resolve(sel, among))
+    switch (plan.kind) {
+      case 'nodes':
+        await Promise.all(plan.nodes.map((n) => exp.nodeAction(n, plan.action)))
+        return plan.nodes
+      case 'restart-all':
+        await exp.supervisor.restartAll()
+        return exp.supervisor.ids()
+      case 'network':
+        for (const cmd of plan.commands) await exp.network(cmd)
+        if (plan.groups) this.partitionGroups = plan.groups
+        return plan.nodes
+      case 'op':
+        return this.op(plan.input, plan.via, record)
+      case 'wait':
+        await this.waitUntil(exp.now() + plan.ms)
+        return []
+      case 'workload':
+        if (!plan.start) await exp.stopWorkload()
+        else if (this.scenario.workload) exp.startWorkload(this.scenario.workload)
+        else throw new Error('workload: start needs a workload: section')
+        return []
     }
-    if (step.crash !== undefined) return nodeAction(step.crash, 'crash')
-    if (step.restart !== undefined) return nodeAction(step.restart, 'restart')
-    if (step.pause !== undefined) return nodeAction(step.pause, 'pause')
-    if (step.resume !== undefined) return nodeAction(step.resume, 'resume')
-    if (step.stop !== undefined) return nodeAction(step.stop, 'stop')
-    if (step.wipe !== undefined) return nodeAction(step.wipe, 'wipe')
-    if (step.timeout !== undefined) return nodeAction(step.timeout, 'timeout')
-    if (step['restart-all'] !== undefined) {
-      await exp.supervisor.restartAll()
-      return exp.supervisor.ids()
-    }
-    if (step.partition !== undefined) {
-      const all = exp.supervisor.ids()
-      const placed = new Set<string>()
-      const groups: string[][] = []
-      for (const g of step.partition) {
-        const free = all.filter((id) => !placed.has(id))
-        const members =
-          g === 'rest'
-            ? free
-            : [
-                ...new Set(
-                  g.flatMap((sel) =>
-                    this.resolve(
-                      sel,
-                      all.filter((id) => !placed.has(id))
-                    )
-                  )
-                )
-              ]
-        for (const m of members) {
-          if (placed.has(m)) throw new Error(`node ${m} is in two partition groups`)
-          placed.add(m)
-        }
-        if (members.length > 0) groups.push(members)
-      }
-      this.partitionGroups = groups
-      await exp.network({ action: 'partition', groups })
-      // A label on a partition names its first group (the side the scenario picked).
-      return groups[0] ?? []
-    }
-    if (step.isolate !== undefined) {
-      const nodes = this.resolve(step.isolate)
-      for (const node of nodes) await exp.network({ action: 'isolate', node })
-      return nodes
-    }
-    if (step.heal !== undefined) {
-      this.partitionGroups = []
-      await exp.network({ action: 'heal' })
-      return []
-    }
-    if (step.loss !== undefined) return this.link(step.loss, { loss: step.loss.p })
-    if (step.duplicate !== undefined)
-      return this.link(step.duplicate, { duplicate: step.duplicate.p })
-    if (step.reorder !== undefined) return this.link(step.reorder, { reorder: step.reorder.p })
-    const maxEntries = step['max-entries']
-    if (maxEntries !== undefined) return this.link(maxEntries, { maxEntries: maxEntries.n })
-    if (step.delay !== undefined)
-      return this.link(step.delay, { delayMs: step.delay.ms, jitterMs: step.delay.jitter })
-    if (step.put !== undefined)
-      return this.op({ op: 'put', key: step.put.key, value: step.put.value }, step.put.via, record)
-    if (step.get !== undefined)
-      return this.op({ op: 'get', key: step.get.key }, step.get.via, record)
-    if (step.cas !== undefined)
-      return this.op(
-        { op: 'cas', key: step.cas.key, from: step.cas.from, to: step.cas.to },
-        step.cas.via,
-        record
-      )
-    if (step.wait !== undefined) {
-      await this.waitUntil(exp.now() + step.wait)
-      return []
-    }
-    if (step.workload !== undefined) {
-      if (step.workload === 'stop') await exp.stopWorkload()
-      else if (this.scenario.workload) exp.startWorkload(this.scenario.workload)
-      else throw new Error('workload: start needs a workload: section')
-      return []
-    }
-    throw new Error('a step needs one action')
-  }
-
-  private async link(
-    spec: { from: '*' | Selector; to: '*' | Selector },
-    fault: Partial<LinkFault>
-  ): Promise<string[]> {
-    const froms = spec.from === '*' ? ['*'] : this.resolve(spec.from)
-    const tos = spec.to === '*' ? ['*'] : this.resolve(spec.to)
-    for (const from of froms)
-      for (const to of tos)
-        if (from === '*' || from !== to) await this.exp.network({ action: 'link', from, to, fault })
-    return [...froms, ...tos].filter((n) => n !== '*')
   }
 
   /** Client steps record their outcome; a failed or timed-out operation is history, not a broken step. */
   private async op(
     input: ClientInput,
-    via: Selector | undefined,
+    node: string | undefined,
     record: StepRecord
   ): Promise<string[]> {
-    const node = via !== undefined ? this.resolve(via)[0] : undefined
     const out = await this.exp.clientOp(input, STEP_OP_TIMEOUT_MS, node)
     record.message =
       out.status === 'ok'

@@ -10,7 +10,6 @@ import {
   type RunResult,
   type StepRecord
 } from '../check/analysis'
-import type { KvInput } from '../history'
 import type { Rng } from '../raft/types'
 import { seededRng } from '../rng'
 import {
@@ -20,7 +19,8 @@ import {
   type ScenarioStep,
   type Selector
 } from '../scenario'
-import type { LinkFault, TraceEvent } from '../trace'
+import { disruptsLeader, planStep, type ClientInput } from '../scenario-plan'
+import type { TraceEvent } from '../trace'
 import { labWorkload } from './clients'
 import type { SimNodeState, Simulator } from './simulator'
 
@@ -30,8 +30,6 @@ const POLL_MS = 20
 const STEP_OP_TIMEOUT_MS = 2000
 /** The client that sends a scenario's put/get/cas (the student's `you` stays theirs). */
 export const SCENARIO_CLIENT = 'scenario'
-
-type ClientInput = Exclude<KvInput, { op: 'append' }>
 
 export interface SimScenarioOutcome {
   ok: boolean
@@ -175,7 +173,9 @@ export class SimScenarioRun {
       if (outcome === 'pending') return
       record.nodes = outcome
       record.ok = true
-      record.disruptsLeader = leader !== null && this.disrupts(record, leader.id)
+      record.disruptsLeader =
+        leader !== null &&
+        disruptsLeader(record, leader.id, this.partitionGroups, this.scenario.cluster.nodes)
     } catch (err) {
       record.message = (err as Error).message
     }
@@ -335,119 +335,44 @@ export class SimScenarioRun {
     }
   }
 
-  private disrupts(record: StepRecord, leader: string): boolean {
-    if (record.action === 'restart-all') return true
-    const removing = ['crash', 'pause', 'stop', 'wipe', 'isolate', 'restart']
-    if (removing.includes(record.action)) return record.nodes.includes(leader)
-    if (record.action === 'partition') {
-      // The leader keeps its job only if its group is a majority.
-      const group = this.partitionGroups.find((g) => g.includes(leader)) ?? []
-      return group.length <= this.scenario.cluster.nodes / 2
-    }
-    return false
-  }
-
   /** The step's action; its nodes, or 'pending' for an operation that completes later. */
   private execute(step: ScenarioStep, record: StepRecord): string[] | 'pending' {
     const sim = this.sim
-    const nodeAction = (
-      sel: Selector,
-      action: 'crash' | 'restart' | 'pause' | 'resume' | 'stop' | 'wipe' | 'campaign'
-    ): string[] => {
-      const nodes = this.resolve(sel)
-      for (const node of nodes) sim.perform({ action, node })
-      return nodes
+    const plan = planStep(step, sim.nodeIds, (sel, among) => this.resolve(sel, among))
+    switch (plan.kind) {
+      case 'nodes':
+        for (const node of plan.nodes)
+          sim.perform(
+            plan.action === 'timeout' ? { action: 'campaign', node } : { action: plan.action, node }
+          )
+        return plan.nodes
+      case 'restart-all':
+        // As the lab's supervisor: every node killed, then every node started from its disk.
+        for (const node of sim.nodeIds) sim.perform({ action: 'crash', node })
+        for (const node of sim.nodeIds) sim.perform({ action: 'restart', node })
+        return [...sim.nodeIds]
+      case 'network':
+        for (const cmd of plan.commands) sim.perform(cmd)
+        if (plan.groups) this.partitionGroups = plan.groups
+        return plan.nodes
+      case 'op':
+        return this.op(plan.input, plan.via, record)
+      case 'wait':
+        record.ok = true
+        sim.schedule(sim.now + plan.ms, () => {
+          if (!this.finished) this.stepDone(step, record)
+        })
+        return 'pending'
+      case 'workload':
+        if (!plan.start) sim.stopWorkload()
+        else if (!this.scenario.workload)
+          throw new Error('workload: start needs a workload: section')
+        else if (!sim.workloadRunning) sim.startWorkload(labWorkload(this.scenario.workload))
+        return []
     }
-    if (step.crash !== undefined) return nodeAction(step.crash, 'crash')
-    if (step.restart !== undefined) return nodeAction(step.restart, 'restart')
-    if (step.pause !== undefined) return nodeAction(step.pause, 'pause')
-    if (step.resume !== undefined) return nodeAction(step.resume, 'resume')
-    if (step.stop !== undefined) return nodeAction(step.stop, 'stop')
-    if (step.wipe !== undefined) return nodeAction(step.wipe, 'wipe')
-    if (step.timeout !== undefined) return nodeAction(step.timeout, 'campaign')
-    if (step['restart-all'] !== undefined) {
-      // As the lab's supervisor: every node killed, then every node started from its disk.
-      for (const node of sim.nodeIds) sim.perform({ action: 'crash', node })
-      for (const node of sim.nodeIds) sim.perform({ action: 'restart', node })
-      return [...sim.nodeIds]
-    }
-    if (step.partition !== undefined) {
-      const all = sim.nodeIds
-      const placed = new Set<string>()
-      const groups: string[][] = []
-      for (const g of step.partition) {
-        const free = all.filter((id) => !placed.has(id))
-        const members =
-          g === 'rest' ? free : [...new Set(g.flatMap((sel) => this.resolve(sel, free)))]
-        for (const m of members) {
-          if (placed.has(m)) throw new Error(`node ${m} is in two partition groups`)
-          placed.add(m)
-        }
-        if (members.length > 0) groups.push(members)
-      }
-      this.partitionGroups = groups
-      sim.perform({ action: 'partition', groups })
-      // A label on a partition names its first group (the side the scenario picked).
-      return groups[0] ?? []
-    }
-    if (step.isolate !== undefined) {
-      const nodes = this.resolve(step.isolate)
-      for (const node of nodes) sim.perform({ action: 'isolate', node })
-      return nodes
-    }
-    if (step.heal !== undefined) {
-      this.partitionGroups = []
-      sim.perform({ action: 'heal' })
-      return []
-    }
-    if (step.loss !== undefined) return this.link(step.loss, { loss: step.loss.p })
-    if (step.duplicate !== undefined)
-      return this.link(step.duplicate, { duplicate: step.duplicate.p })
-    if (step.reorder !== undefined) return this.link(step.reorder, { reorder: step.reorder.p })
-    const maxEntries = step['max-entries']
-    if (maxEntries !== undefined) return this.link(maxEntries, { maxEntries: maxEntries.n })
-    if (step.delay !== undefined)
-      return this.link(step.delay, { delayMs: step.delay.ms, jitterMs: step.delay.jitter })
-    if (step.put !== undefined)
-      return this.op({ op: 'put', key: step.put.key, value: step.put.value }, step.put.via, record)
-    if (step.get !== undefined)
-      return this.op({ op: 'get', key: step.get.key }, step.get.via, record)
-    if (step.cas !== undefined)
-      return this.op(
-        { op: 'cas', key: step.cas.key, from: step.cas.from, to: step.cas.to },
-        step.cas.via,
-        record
-      )
-    if (step.wait !== undefined) {
-      record.ok = true
-      sim.schedule(sim.now + step.wait, () => {
-        if (!this.finished) this.stepDone(step, record)
-      })
-      return 'pending'
-    }
-    if (step.workload !== undefined) {
-      if (step.workload === 'stop') sim.stopWorkload()
-      else if (!this.scenario.workload) throw new Error('workload: start needs a workload: section')
-      else if (!sim.workloadRunning) sim.startWorkload(labWorkload(this.scenario.workload))
-      return []
-    }
-    throw new Error('a step needs one action')
   }
 
-  private link(
-    spec: { from: '*' | Selector; to: '*' | Selector },
-    fault: Partial<LinkFault>
-  ): string[] {
-    const froms = spec.from === '*' ? ['*'] : this.resolve(spec.from)
-    const tos = spec.to === '*' ? ['*'] : this.resolve(spec.to)
-    for (const from of froms)
-      for (const to of tos)
-        if (from === '*' || from !== to) this.sim.perform({ action: 'link', from, to, fault })
-    return [...froms, ...tos].filter((n) => n !== '*')
-  }
-
-  private op(input: ClientInput, via: Selector | undefined, record: StepRecord): 'pending' {
-    const node = via !== undefined ? this.resolve(via)[0] : undefined
+  private op(input: ClientInput, node: string | undefined, record: StepRecord): 'pending' {
     const opId = this.sim.submit(input, {
       client: SCENARIO_CLIENT,
       via: node,

@@ -2,6 +2,7 @@
 // processes, src/main/lab/runner.ts) and the simulator's (sim/scenario-run.ts).
 // A runner resolves selectors its own way and then only carries the plan out.
 import type { KvInput } from './history'
+import type { Rng } from './raft/types'
 import type { NetworkCommand } from './lab-api'
 import type { ScenarioStep, Selector } from './scenario'
 import type { LinkFault } from './trace'
@@ -101,6 +102,69 @@ function link(
     for (const to of tos)
       if (from === '*' || from !== to) commands.push({ action: 'link', from, to, fault })
   return { kind: 'network', commands, nodes: [...froms, ...tos].filter((n) => n !== '*') }
+}
+
+/** What a selector is resolved against: the runner's view of the cluster right now. */
+export interface SelectorContext {
+  /** Every node with its status (running, paused, crashed, stopped, exited, …). */
+  nodes: readonly { id: string; status: string }[]
+  leader: string | null
+  clusterSize: number
+  labels: ReadonlyMap<string, string[]>
+  /** The scenario's seeded draws for random, follower, minority and majority. */
+  rng: Rng
+}
+
+/** Resolve a selector to node ids, among `pool` (default: every node). */
+export function resolveSelector(sel: Selector, ctx: SelectorContext, pool?: string[]): string[] {
+  if (Array.isArray(sel)) return [...sel]
+  if (sel.startsWith('@')) {
+    const nodes = ctx.labels.get(sel.slice(1))
+    if (!nodes) throw new Error(`no earlier step has label: ${sel.slice(1)}`)
+    return nodes
+  }
+  if (/^n\d+$/.test(sel)) return [sel]
+  const nodes = ctx.nodes.filter((v) => !pool || pool.includes(v.id))
+  const all = nodes.map((v) => v.id)
+  const withStatus = (...statuses: string[]) =>
+    nodes.filter((v) => statuses.includes(v.status)).map((v) => v.id)
+  const running = withStatus('running')
+  const pick = (ids: string[], count: number) => pickRandom(ids, count, ctx.rng)
+  const leader = ctx.leader
+  switch (sel) {
+    case 'leader':
+      if (!leader || (pool && !pool.includes(leader))) throw new Error('there is no leader')
+      return [leader]
+    case 'follower':
+    case 'followers': {
+      const followers = running.filter((id) => id !== leader)
+      if (followers.length === 0) throw new Error('there is no running follower')
+      return sel === 'follower' ? pick(followers, 1) : followers
+    }
+    case 'random':
+      if (running.length === 0) throw new Error('no node is running')
+      return pick(running, 1)
+    case 'minority':
+      return pick(all, Math.floor((ctx.clusterSize - 1) / 2))
+    case 'majority':
+      return pick(all, Math.floor(ctx.clusterSize / 2) + 1)
+    case 'all':
+      return all
+    case 'crashed':
+      return withStatus('crashed', 'stopped', 'exited')
+    case 'paused':
+      return withStatus('paused')
+  }
+  throw new Error(`unknown selector ${String(sel)}`)
+}
+
+function pickRandom(items: string[], count: number, rng: Rng): string[] {
+  const pool = [...items]
+  const out: string[] = []
+  while (out.length < count && pool.length > 0) {
+    out.push(pool.splice(Math.floor(rng() * pool.length), 1)[0] as string)
+  }
+  return out.sort()
 }
 
 /** Whether a step that ran (its action and nodes) takes the leader's job away. */

@@ -10,7 +10,12 @@ import {
   type ScenarioStep,
   type Selector
 } from '../../shared/scenario'
-import { disruptsLeader, planStep, type ClientInput } from '../../shared/scenario-plan'
+import {
+  disruptsLeader,
+  planStep,
+  resolveSelector,
+  type ClientInput
+} from '../../shared/scenario-plan'
 import type { RunResult, StepRecord } from '../../shared/check/analysis'
 import type { Experiment } from './experiment'
 
@@ -47,61 +52,19 @@ export class ScenarioRunner {
     return v.status === 'running'
   }
 
-  private pickRandom<T>(items: T[], count: number): T[] {
-    const pool = [...items]
-    const out: T[] = []
-    while (out.length < count && pool.length > 0) {
-      out.push(pool.splice(Math.floor(this.exp.rng() * pool.length), 1)[0] as T)
-    }
-    return out.sort()
-  }
-
   /** Resolve a selector to node ids, among `pool` (default: every node). */
   resolve(sel: Selector, pool?: string[]): string[] {
-    const views = this.exp.nodes().filter((v) => !pool || pool.includes(v.id))
-    const n = this.exp.config.nodes
-    const leader = this.exp.leader()
-    if (Array.isArray(sel)) return [...sel]
-    if (sel.startsWith('@')) {
-      const nodes = this.labels.get(sel.slice(1))
-      if (!nodes) throw new Error(`no earlier step has label: ${sel.slice(1)}`)
-      return nodes
-    }
-    if (/^n\d+$/.test(sel)) return [sel]
-    const running = views.filter((v) => this.up(v)).map((v) => v.id)
-    switch (sel) {
-      case 'leader':
-        if (!leader || (pool && !pool.includes(leader.id))) throw new Error('there is no leader')
-        return [leader.id]
-      case 'follower':
-      case 'followers': {
-        const followers = running.filter((id) => id !== leader?.id)
-        if (followers.length === 0) throw new Error('there is no running follower')
-        return sel === 'follower' ? this.pickRandom(followers, 1) : followers
-      }
-      case 'random':
-        if (running.length === 0) throw new Error('no node is running')
-        return this.pickRandom(running, 1)
-      case 'minority':
-        return this.pickRandom(
-          views.map((v) => v.id),
-          Math.floor((n - 1) / 2)
-        )
-      case 'majority':
-        return this.pickRandom(
-          views.map((v) => v.id),
-          Math.floor(n / 2) + 1
-        )
-      case 'all':
-        return views.map((v) => v.id)
-      case 'crashed':
-        return views
-          .filter((v) => v.status === 'crashed' || v.status === 'stopped' || v.status === 'exited')
-          .map((v) => v.id)
-      case 'paused':
-        return views.filter((v) => v.status === 'paused').map((v) => v.id)
-    }
-    throw new Error(`unknown selector ${String(sel)}`)
+    return resolveSelector(
+      sel,
+      {
+        nodes: this.exp.nodes(),
+        leader: this.exp.leader()?.id ?? null,
+        clusterSize: this.exp.config.nodes,
+        labels: this.labels,
+        rng: this.exp.rng
+      },
+      pool
+    )
   }
 
   private holds(cond: Condition): boolean {

@@ -19,7 +19,7 @@ import {
   type ScenarioStep,
   type Selector
 } from '../scenario'
-import { disruptsLeader, planStep, type ClientInput } from '../scenario-plan'
+import { disruptsLeader, planStep, resolveSelector, type ClientInput } from '../scenario-plan'
 import type { TraceEvent } from '../trace'
 import { labWorkload } from './clients'
 import type { SimNodeState, Simulator } from './simulator'
@@ -258,57 +258,19 @@ export class SimScenarioRun {
     return best
   }
 
-  private pickRandom<T>(items: T[], count: number): T[] {
-    const pool = [...items]
-    const out: T[] = []
-    while (out.length < count && pool.length > 0) {
-      out.push(pool.splice(Math.floor(this.rng() * pool.length), 1)[0] as T)
-    }
-    return out.sort()
-  }
-
   /** Resolve a selector to node ids, among `pool` (default: every node). */
   private resolve(sel: Selector, pool?: string[]): string[] {
-    const states = this.states(pool)
-    const n = this.scenario.cluster.nodes
-    const leader = this.leader()
-    if (Array.isArray(sel)) return [...sel]
-    if (sel.startsWith('@')) {
-      const nodes = this.labels.get(sel.slice(1))
-      if (!nodes) throw new Error(`no earlier step has label: ${sel.slice(1)}`)
-      return nodes
-    }
-    if (/^n\d+$/.test(sel)) return [sel]
-    const running = states.filter((s) => s.status === 'running').map((s) => s.id)
-    const all = states.map((s) => s.id)
-    switch (sel) {
-      case 'leader':
-        if (!leader || (pool && !pool.includes(leader.id))) throw new Error('there is no leader')
-        return [leader.id]
-      case 'follower':
-      case 'followers': {
-        const followers = running.filter((id) => id !== leader?.id)
-        if (followers.length === 0) throw new Error('there is no running follower')
-        return sel === 'follower' ? this.pickRandom(followers, 1) : followers
-      }
-      case 'random':
-        if (running.length === 0) throw new Error('no node is running')
-        return this.pickRandom(running, 1)
-      case 'minority':
-        return this.pickRandom(all, Math.floor((n - 1) / 2))
-      case 'majority':
-        return this.pickRandom(all, Math.floor(n / 2) + 1)
-      case 'all':
-        return all
-      case 'crashed':
-        // As the lab's runner: any node that is down, crashed or stopped.
-        return states
-          .filter((s) => s.status === 'crashed' || s.status === 'stopped')
-          .map((s) => s.id)
-      case 'paused':
-        return states.filter((s) => s.status === 'paused').map((s) => s.id)
-    }
-    throw new Error(`unknown selector ${String(sel)}`)
+    return resolveSelector(
+      sel,
+      {
+        nodes: this.sim.nodeStates(),
+        leader: this.leader()?.id ?? null,
+        clusterSize: this.scenario.cluster.nodes,
+        labels: this.labels,
+        rng: this.rng
+      },
+      pool
+    )
   }
 
   private holds(cond: Condition): boolean {

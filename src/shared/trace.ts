@@ -65,6 +65,16 @@ export const linkFaultSchema = z.object({
 })
 export type LinkFault = z.infer<typeof linkFaultSchema>
 
+/** A link with no fault: what heal restores, in the lab's proxy and in the simulator. */
+export const HEALTHY_LINK: Readonly<LinkFault> = {
+  up: true,
+  loss: 0,
+  delayMs: 0,
+  jitterMs: 0,
+  duplicate: 0,
+  reorder: 0
+}
+
 const base = {
   seq: nonNeg,
   t: z.number().nonnegative(),

@@ -4,10 +4,10 @@
 // them is synchronous; a change resolves once the worker applies it.
 import { Worker } from 'node:worker_threads'
 import { dirname, join } from 'node:path'
-import type { LinkFault, UnstampedEvent } from '../../shared/trace'
-import { HEALTHY, linkKey } from './relay'
+import { HEALTHY_LINK, type LinkFault, type UnstampedEvent } from '../../shared/trace'
+import { linkKey } from './relay'
 
-export { HEALTHY, NET_MSG_LIMIT } from './relay'
+export { NET_MSG_LIMIT } from './relay'
 
 export interface ProxyWorkerData {
   nodeIds: string[]
@@ -51,7 +51,7 @@ export class FaultProxy {
 
   constructor(private readonly opts: ProxyOptions) {
     for (const i of opts.nodeIds)
-      for (const j of opts.nodeIds) if (i !== j) this.faults.set(linkKey(i, j), { ...HEALTHY })
+      for (const j of opts.nodeIds) if (i !== j) this.faults.set(linkKey(i, j), { ...HEALTHY_LINK })
   }
 
   async start(): Promise<void> {
@@ -142,7 +142,7 @@ export class FaultProxy {
 
   /** Every link up and healthy again. */
   heal(): Promise<void> {
-    return this.update(() => ({ ...HEALTHY }))
+    return this.update(() => ({ ...HEALTHY_LINK }))
   }
 
   /** Node `node` now listens on `port` (null: it is down); connections through it are dropped. */

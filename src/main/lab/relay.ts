@@ -8,7 +8,7 @@
 // This code runs in the proxy's worker thread (proxy-worker.ts).
 import net from 'node:net'
 import type { Rng } from '../../shared/raft/types'
-import type { LinkFault, TraceEventOf } from '../../shared/trace'
+import { HEALTHY_LINK, type LinkFault, type TraceEventOf } from '../../shared/trace'
 
 type NetEvent = Omit<TraceEventOf<'net'>, 'seq' | 't' | 'h'>
 
@@ -20,15 +20,6 @@ const MAX_PENDING = 10_000
 const MAX_LINE = 4 * 1024 * 1024
 /** A reordered frame waits at most this long for a later frame to overtake it. */
 const REORDER_HOLD_MS = 50
-
-export const HEALTHY: LinkFault = {
-  up: true,
-  loss: 0,
-  delayMs: 0,
-  jitterMs: 0,
-  duplicate: 0,
-  reorder: 0
-}
 
 interface Frame {
   /** The frame as received, newline included. */
@@ -52,7 +43,7 @@ export interface RelayOptions {
 class Relay {
   server: net.Server
   port = 0
-  fault: LinkFault = { ...HEALTHY }
+  fault: LinkFault = { ...HEALTHY_LINK }
   private msgId = 0
   private readonly sockets = new Set<net.Socket>()
   private pending = 0

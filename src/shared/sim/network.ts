@@ -2,16 +2,7 @@
 // with the proxy's fault settings (trace.ts's LinkFault). Partitions cut links;
 // loss, delay with jitter, duplication and reordering act per message.
 import type { RaftMessage, Rng } from '../raft/types'
-import type { LinkFault } from '../trace'
-
-export const HEALTHY_LINK: Readonly<LinkFault> = {
-  up: true,
-  loss: 0,
-  delayMs: 0,
-  jitterMs: 0,
-  duplicate: 0,
-  reorder: 0
-}
+import { HEALTHY_LINK, type LinkFault } from '../trace'
 
 /** A message's fate: dropped (with why), or delivered once per delay (two delays = duplicated). */
 export type Route = { drop: string } | { delays: number[] }

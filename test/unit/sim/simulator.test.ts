@@ -3,7 +3,6 @@ import {
   EventQueue,
   FAULT_KINDS,
   faultSchedule,
-  HEALTHY_LINK,
   parseFaultKinds,
   runSimulation,
   SimNetwork,
@@ -11,7 +10,7 @@ import {
 } from '../../../src/shared/sim'
 import { defaultClusterConfig } from '../../../src/shared/config'
 import { seededRng } from '../../../src/shared/rng'
-import { traceEventSchema, type TraceEvent } from '../../../src/shared/trace'
+import { HEALTHY_LINK, traceEventSchema, type TraceEvent } from '../../../src/shared/trace'
 
 const ALL = FAULT_KINDS
 

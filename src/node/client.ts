@@ -11,7 +11,7 @@ import {
   type ClientRequest,
   type ClientResponse
 } from '../shared/protocol'
-import { LineSplitter, parseJson } from './ndjson'
+import { LineSplitter, coalesceWrites, parseJson } from './ndjson'
 
 export type OpResult =
   /** Applied (writes) or read; `by` is the address that answered, `index` the log index (0 for ReadIndex reads). */
@@ -30,6 +30,8 @@ export interface ClientOptions {
   timeoutMs?: number
   /** Deadline for one attempt at one node before trying again. */
   attemptTimeoutMs?: number
+  /** Connections shared with other clients (closed by their owner); by default the client's own. */
+  connections?: ClientConnections
 }
 
 export const DEFAULT_OP_TIMEOUT_MS = 5000
@@ -43,6 +45,7 @@ const NO_LEADER_BACKOFF_MS = 20
 type Outcome =
   { kind: 'response'; response: ClientResponse } | { kind: 'lost'; sent: boolean; error: string }
 
+/** One connection to one node; requests are told apart by id, so many clients can share it. */
 class NodeConnection {
   private socket: net.Socket | null = null
   private ready: Promise<void> | null = null
@@ -51,29 +54,43 @@ class NodeConnection {
 
   constructor(readonly address: string) {}
 
-  /** Sends a request; resolves with the answer, or `lost` when the connection fails first. */
-  request(frame: Omit<ClientRequest, 'id'>, timeoutMs: number): Promise<Outcome> {
+  /**
+   * Sends a request; `outcome` resolves with the answer, or `lost` when the
+   * connection fails first or the request is abandoned.
+   */
+  request(
+    frame: Omit<ClientRequest, 'id'>,
+    timeoutMs: number
+  ): { id: number; outcome: Promise<Outcome> } {
     const id = this.nextId++
-    return new Promise<Outcome>((resolve) => {
+    const outcome = new Promise<Outcome>((resolve) => {
       let sent = false
       const timer = setTimeout(() => {
         this.waiting.delete(id)
         resolve({ kind: 'lost', sent, error: `no answer from ${this.address} in ${timeoutMs} ms` })
       }, timeoutMs)
-      this.waiting.set(id, (outcome) => {
+      this.waiting.set(id, (o) => {
         clearTimeout(timer)
         this.waiting.delete(id)
-        resolve(outcome.kind === 'lost' ? { ...outcome, sent } : outcome)
+        resolve(o.kind === 'lost' ? { ...o, sent } : o)
       })
       this.connect().then(
         () => {
           if (!this.waiting.has(id)) return
           sent = true
-          this.socket!.write(JSON.stringify({ ...frame, id }) + '\n')
+          const socket = this.socket!
+          coalesceWrites(socket)
+          socket.write(JSON.stringify({ ...frame, id }) + '\n')
         },
         (err: Error) => this.waiting.get(id)?.({ kind: 'lost', sent: false, error: err.message })
       )
     })
+    return { id, outcome }
+  }
+
+  /** Settles a request as lost without waiting for its answer (its client closed). */
+  abandon(id: number, error: string): void {
+    this.waiting.get(id)?.({ kind: 'lost', sent: true, error })
   }
 
   close(): void {
@@ -98,8 +115,10 @@ class NodeConnection {
     })
     socket.on('error', () => {})
     socket.on('close', () => {
-      this.socket = null
-      this.ready = null
+      if (this.socket === socket) {
+        this.socket = null
+        this.ready = null
+      }
       for (const settle of [...this.waiting.values()]) {
         settle({ kind: 'lost', sent: true, error: `connection to ${this.address} closed` })
       }
@@ -115,6 +134,30 @@ class NodeConnection {
   }
 }
 
+/**
+ * One connection per node address, shared by the clients given it, as etcd's
+ * clients share a gRPC channel: their requests and the node's answers travel
+ * together instead of one connection (and one write each way) per client.
+ */
+export class ClientConnections {
+  private readonly byAddress = new Map<string, NodeConnection>()
+
+  get(address: string): NodeConnection {
+    let c = this.byAddress.get(address)
+    if (!c) {
+      c = new NodeConnection(address)
+      this.byAddress.set(address, c)
+    }
+    return c
+  }
+
+  /** Closes every connection: requests in flight on them are lost. */
+  close(): void {
+    for (const c of this.byAddress.values()) c.close()
+    this.byAddress.clear()
+  }
+}
+
 export function splitAddress(address: string): [string, number] {
   const m = /^(.+):(\d{1,5})$/.exec(address)
   const port = m ? Number(m[2]) : NaN
@@ -126,7 +169,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export class RaftClient {
   readonly clientId: string
-  private readonly connections = new Map<string, NodeConnection>()
+  private readonly connections: ClientConnections
+  private readonly ownsConnections: boolean
+  /** The request waiting for an answer, abandoned if the client closes. */
+  private inFlight: { connection: NodeConnection; id: number } | null = null
   private readonly addresses: string[]
   private leaderGuess = 0
   private seq = 0
@@ -143,6 +189,8 @@ export class RaftClient {
     this.clientId = options.clientId ?? `c-${randomBytes(4).toString('hex')}`
     this.timeoutMs = options.timeoutMs ?? DEFAULT_OP_TIMEOUT_MS
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS
+    this.ownsConnections = !options.connections
+    this.connections = options.connections ?? new ClientConnections()
   }
 
   /** The sequence number the next operation will use (the `opId` of its trace events). */
@@ -162,34 +210,29 @@ export class RaftClient {
     return this.run({ op: 'cas', key, from, to })
   }
 
-  run(input: Exclude<KvInput, { op: 'append' }>): Promise<OpResult> {
-    const result = this.queue.then(() => this.execute(input))
+  /** `timeoutMs` overrides the client's deadline for this operation. */
+  run(input: Exclude<KvInput, { op: 'append' }>, timeoutMs = this.timeoutMs): Promise<OpResult> {
+    const result = this.queue.then(() => this.execute(input, timeoutMs))
     this.queue = result.catch(() => undefined)
     return result
   }
 
   close(): void {
     this.closed = true
-    for (const c of this.connections.values()) c.close()
-    this.connections.clear()
+    if (this.ownsConnections) this.connections.close()
+    else if (this.inFlight) this.inFlight.connection.abandon(this.inFlight.id, 'client closed')
   }
 
-  private connection(address: string): NodeConnection {
-    let c = this.connections.get(address)
-    if (!c) {
-      c = new NodeConnection(address)
-      this.connections.set(address, c)
-    }
-    return c
-  }
-
-  private async execute(input: Exclude<KvInput, { op: 'append' }>): Promise<OpResult> {
+  private async execute(
+    input: Exclude<KvInput, { op: 'append' }>,
+    timeoutMs: number
+  ): Promise<OpResult> {
     const seq = ++this.seq
     const frame = { type: 'ClientRequest', client: this.clientId, seq, ...input } as Omit<
       ClientRequest,
       'id'
     >
-    const deadline = Date.now() + this.timeoutMs
+    const deadline = Date.now() + timeoutMs
     // A write is unknown once any node may have proposed it without telling us the outcome.
     let maybeApplied = false
     let lastError = 'no attempt made'
@@ -197,10 +240,14 @@ export class RaftClient {
     while (!this.closed) {
       const left = deadline - Date.now()
       if (left <= 0) break
-      const outcome = await this.connection(address).request(
+      const connection = this.connections.get(address)
+      const { id, outcome: pending } = connection.request(
         frame,
         Math.min(left, this.attemptTimeoutMs)
       )
+      this.inFlight = { connection, id }
+      const outcome = await pending
+      this.inFlight = null
       if (outcome.kind === 'lost') {
         lastError = outcome.error
         if (outcome.sent) maybeApplied = true
@@ -225,7 +272,7 @@ export class RaftClient {
       }
     }
     if (this.closed) lastError = 'client closed'
-    const error = `gave up after ${this.timeoutMs} ms (${lastError})`
+    const error = `gave up after ${timeoutMs} ms (${lastError})`
     return maybeApplied ? { status: 'unknown', error } : { status: 'fail', error }
   }
 

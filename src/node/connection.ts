@@ -1,7 +1,7 @@
 // One NDJSON connection: frames in through a bounded line splitter, frames out.
 import type { Socket } from 'node:net'
 import { MAX_FRAME_BYTES, type ErrorCode } from '../shared/protocol'
-import { LineSplitter, parseJson } from './ndjson'
+import { LineSplitter, coalesceWrites, parseJson } from './ndjson'
 
 /** How long a connection we reject gets to read our Error frame before it is destroyed. */
 const CLOSE_GRACE_MS = 200
@@ -40,9 +40,14 @@ export class FrameConnection {
     this.handler = handler
   }
 
-  /** Writes a frame; false when the socket is closed or its buffer is full. */
+  /**
+   * Writes a frame; false when the socket is closed or its buffer is full. Frames
+   * sent in the same turn of the event loop (the answers to one batch of applied
+   * writes) leave in one write.
+   */
   send(frame: unknown): boolean {
     if (!this.isOpen) return false
+    coalesceWrites(this.socket)
     return this.socket.write(JSON.stringify(frame) + '\n')
   }
 

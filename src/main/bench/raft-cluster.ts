@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultClusterConfig, type ClusterConfig } from '../../shared/config'
 import type { TraceEvent, UnstampedEvent } from '../../shared/trace'
-import { RaftClient } from '../../node/client'
+import { ClientConnections, RaftClient } from '../../node/client'
 import { Experiment } from '../lab/experiment'
 import { Supervisor, defaultNodeEntry, nodeIds } from '../lab/supervisor'
 import { LabClient } from '../lab/workload'
@@ -59,6 +59,8 @@ function benchNodeEntry(): string {
 export class BenchRaftCluster {
   private readonly roleListeners = new Set<(change: RoleChange) => void>()
   private readonly clients: BenchClient[] = []
+  /** The bench's clients share one connection per node, as etcd's share a gRPC channel per member. */
+  private readonly connections = new ClientConnections()
   private stopped = false
   /** performance.now() of the first leader role event (direct mode, where no trace holds it). */
   private firstLeaderAt: number | null = null
@@ -195,7 +197,8 @@ export class BenchRaftCluster {
           addresses: () => this.addresses(),
           nodeAt: (address) => this.supervisor.views().find((v) => v.clientAddress === address)?.id,
           record: (e) => experiment.record(e),
-          now: () => experiment.now()
+          now: () => experiment.now(),
+          connections: this.connections
         },
         timeoutMs
       )
@@ -208,7 +211,8 @@ export class BenchRaftCluster {
         addresses: this.addresses(),
         clientId: name,
         timeoutMs,
-        attemptTimeoutMs
+        attemptTimeoutMs,
+        connections: this.connections
       })
       c = {
         put: async (key, value) => (await raw.put(key, value)).status === 'ok',
@@ -289,6 +293,7 @@ export class BenchRaftCluster {
     if (this.stopped) return
     this.stopped = true
     for (const c of this.clients) c.close()
+    this.connections.close()
     try {
       if (this.experiment) await this.experiment.stop()
       else await this.supervisor.shutdown()

@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { EXIT, UsageError, parseCommandArgs, parseDuration, parseInteger } from './command'
 import type { BenchCommand } from './bench'
-import { RaftClient } from '../../node/client'
+import { ClientConnections, RaftClient } from '../../node/client'
 
 const HELP = `Usage: raftlab bench node [--duration 10s] [--clients 64] [--value-size 256] [--fsync always|batch|never] [--json]
 
@@ -110,9 +110,11 @@ export const nodeBench: BenchCommand = {
       let failed = 0
       const start = performance.now()
       const end = start + durationMs
+      // One connection per node for all clients, as in `bench throughput`.
+      const connections = new ClientConnections()
       await Promise.all(
         Array.from({ length: clients }, async (_, c) => {
-          const client = new RaftClient({ addresses, timeoutMs: 5000 })
+          const client = new RaftClient({ addresses, timeoutMs: 5000, connections })
           try {
             for (let i = 0; performance.now() < end; i++) {
               const t = performance.now()
@@ -126,6 +128,7 @@ export const nodeBench: BenchCommand = {
           }
         })
       )
+      connections.close()
       const seconds = (performance.now() - start) / 1000
       latencies.sort((a, b) => a - b)
       const result = {

@@ -10,6 +10,7 @@ import type { TraceEvent, UnstampedEvent } from '../../shared/trace'
 import { FaultProxy, proxyWorkerEntry } from './proxy'
 import { Recorder } from './recorder'
 import { Supervisor, defaultNodeEntry, nodeIds } from './supervisor'
+import { ClientConnections } from '../../node/client'
 import { LabClient, Workload, type ClientHostOptions, type OpOutcome } from './workload'
 
 /** How often nodes are asked for a `status` event. */
@@ -35,6 +36,10 @@ export class Experiment {
   workload: Workload | null = null
   private manual: LabClient | null = null
   private readonly pinned = new Map<string, LabClient>()
+  /** The workload's clients w1, w2, …: a workload started again reuses them. */
+  private readonly workloadClients: LabClient[] = []
+  /** One connection per node for all the experiment's clients (workload, manual, pinned). */
+  private readonly connections = new ClientConnections()
   private statusTimer: NodeJS.Timeout | null = null
   private stopped = false
   /** Last port each node listened on: a restarted node reuses it so clients keep their addresses. */
@@ -132,7 +137,8 @@ export class Experiment {
         return [...this.ports].find(([, p]) => p === port)?.[0]
       },
       record: (e) => this.recorder.record(e),
-      now: () => this.recorder.now()
+      now: () => this.recorder.now(),
+      connections: this.connections
     }
   }
 
@@ -208,7 +214,15 @@ export class Experiment {
 
   startWorkload(config: WorkloadConfig): void {
     if (this.workload?.isRunning) return
-    this.workload = new Workload(config, this.clientHost(), this.rng)
+    const host = this.clientHost()
+    for (let i = this.workloadClients.length; i < config.clients; i++)
+      this.workloadClients.push(new LabClient(`w${i + 1}`, host, config.timeoutMs))
+    this.workload = new Workload(
+      config,
+      host,
+      this.rng,
+      this.workloadClients.slice(0, config.clients)
+    )
     this.workload.start()
   }
 
@@ -223,8 +237,10 @@ export class Experiment {
     this.stopped = true
     if (this.statusTimer) clearInterval(this.statusTimer)
     this.workload?.abort()
+    for (const c of this.workloadClients) c.close()
     this.manual?.close()
     for (const c of this.pinned.values()) c.close()
+    this.connections.close()
     await this.supervisor.shutdown()
     await this.proxy.close()
     this.recorder.flush()

@@ -3,7 +3,7 @@
 // the clients together issue `rate` operations per second. Every operation
 // becomes an `invoke` and a `complete` event; manual operations from the UI or
 // CLI take the same path through their own client.
-import { RaftClient, type OpResult } from '../../node/client'
+import { RaftClient, type ClientConnections, type OpResult } from '../../node/client'
 import type { KvInput } from '../../shared/history'
 import type { WorkloadConfig } from '../../shared/lab-api'
 import type { Rng } from '../../shared/raft/types'
@@ -25,6 +25,8 @@ export interface ClientHostOptions {
   nodeAt(address: string): string | undefined
   record(event: UnstampedEvent): TraceEvent | null
   now(): number
+  /** The connections every client of the host shares (one per node). */
+  connections: ClientConnections
 }
 
 /** One logical client: serializes its operations and records each one. */
@@ -43,24 +45,32 @@ export class LabClient {
       addresses: via ? [via] : host.addresses(),
       clientId: name,
       timeoutMs,
-      attemptTimeoutMs: Math.max(50, Math.min(timeoutMs, 500))
+      // At most half a second at one node, never beyond the operation's deadline.
+      attemptTimeoutMs: 500,
+      connections: host.connections
     })
   }
 
-  run(input: ClientInput): Promise<OpOutcome> {
-    const result = this.chain.then(() => this.execute(input))
+  /** The opId of the client's next operation (when none is queued). */
+  get nextSeq(): number {
+    return this.client.nextSeq
+  }
+
+  /** `timeoutMs` overrides the client's deadline for this operation. */
+  run(input: ClientInput, timeoutMs?: number): Promise<OpOutcome> {
+    const result = this.chain.then(() => this.execute(input, timeoutMs))
     this.chain = result.catch(() => undefined)
     return result
   }
 
-  private async execute(input: ClientInput): Promise<OpOutcome> {
+  private async execute(input: ClientInput, timeoutMs?: number): Promise<OpOutcome> {
     // The seq the client sends is the opId: an applied entry names its operation.
     const opId = this.client.nextSeq
     const start = this.host.now()
     this.host.record({ kind: 'invoke', client: this.name, opId, input })
     let r: OpResult
     try {
-      r = await this.client.run(input)
+      r = await this.client.run(input, timeoutMs)
     } catch (err) {
       r = { status: 'unknown', error: (err as Error).message }
     }
@@ -87,17 +97,21 @@ export class LabClient {
 }
 
 export class Workload {
-  private readonly clients: LabClient[] = []
   private running = false
   private readonly loops: Promise<void>[] = []
   /** Completion times (ms) of the last second, for ops/s in the status. */
   private recent: number[] = []
-  private counter = 0
 
+  /**
+   * `clients` are the experiment's, one per `config.clients`, kept from one workload
+   * to the next: a client's seq must keep rising, or the state machine takes its new
+   * writes for retries of old ones.
+   */
   constructor(
     readonly config: WorkloadConfig,
     private readonly host: ClientHostOptions,
-    private readonly rng: Rng
+    private readonly rng: Rng,
+    private readonly clients: LabClient[]
   ) {}
 
   get isRunning(): boolean {
@@ -113,11 +127,7 @@ export class Workload {
   start(): void {
     if (this.running) return
     this.running = true
-    for (let i = 0; i < this.config.clients; i++) {
-      const client = new LabClient(`w${i + 1}`, this.host, this.config.timeoutMs)
-      this.clients.push(client)
-      this.loops.push(this.loop(client, i))
-    }
+    this.clients.forEach((client, i) => this.loops.push(this.loop(client, i)))
   }
 
   private async loop(client: LabClient, index: number): Promise<void> {
@@ -131,8 +141,8 @@ export class Workload {
       if (wait > 0) await sleep(wait)
       if (!this.running) break
       next = Math.max(next + gapMs, this.host.now())
-      const input = this.pick(client.name, lastSeen)
-      const out = await client.run(input)
+      const input = this.pick(client, lastSeen)
+      const out = await client.run(input, this.config.timeoutMs)
       if (out.status === 'ok') {
         this.recent.push(this.host.now())
         if (input.op === 'put') lastSeen.set(input.key, input.value)
@@ -143,11 +153,11 @@ export class Workload {
     }
   }
 
-  private pick(client: string, lastSeen: Map<string, string | null>): ClientInput {
+  private pick(client: LabClient, lastSeen: Map<string, string | null>): ClientInput {
     const { mix, keys, valueSize } = this.config
     const key = `k${Math.floor(this.rng() * keys)}`
     // Unique values make the linearizability checker's job (and a reader's) easier.
-    const tag = `${client}.${++this.counter}.`
+    const tag = `${client.name}.${client.nextSeq}.`
     const value = (tag + 'x'.repeat(Math.max(0, valueSize - tag.length))).slice(
       0,
       Math.max(valueSize, tag.length)
@@ -163,13 +173,11 @@ export class Workload {
   async stop(): Promise<void> {
     this.running = false
     await Promise.all(this.loops)
-    for (const c of this.clients) c.close()
   }
 
-  /** Stop at once: operations in flight are abandoned (their outcome stays unknown). */
+  /** Stop issuing now; the owner closes the clients, which abandons what is in flight. */
   abort(): void {
     this.running = false
-    for (const c of this.clients) c.close()
   }
 }
 

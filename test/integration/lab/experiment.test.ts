@@ -114,4 +114,42 @@ describe('experiment with real nodes', () => {
     expect(await until(() => exp!.leader()?.id === 'n1', 5000)).toBe(true)
     expect(await exp.clientOp({ op: 'put', key: 'a', value: '1' })).toMatchObject({ status: 'ok' })
   })
+
+  it('a workload started again goes on where it stopped: every write is applied once and answered', async () => {
+    dir = tempDir()
+    exp = await Experiment.start({
+      dir,
+      config: defaultClusterConfig({ nodes: 3 }),
+      seed: 4,
+      scenario: null,
+      nodeEntry: NODE_ENTRY
+    })
+    expect(await until(() => exp!.leader() !== null, 5000)).toBe(true)
+    const workload = {
+      clients: 2,
+      rate: 0,
+      keys: 3,
+      mix: { put: 1, get: 0, cas: 0 },
+      valueSize: 8,
+      timeoutMs: 1000
+    }
+    for (let round = 0; round < 2; round++) {
+      exp.startWorkload(workload)
+      expect(await until(() => (exp!.workload?.opsPerSec() ?? 0) > 20, 5000)).toBe(true)
+      await exp.stopWorkload()
+    }
+    await exp.stop()
+    const trace = await loadTrace(dir)
+    const completes = trace.events.filter((e) => e.kind === 'complete')
+    expect(completes.length).toBeGreaterThan(40)
+    // Before: the restarted clients began again at seq 1, which the state machine took for
+    // retries of their old writes and answered TIMEOUT ("superseded"), never applying them.
+    expect(completes.filter((e) => e.kind === 'complete' && e.status !== 'ok')).toEqual([])
+    const opIds = completes.map((e) => (e.kind === 'complete' ? `${e.client}#${e.opId}` : ''))
+    expect(new Set(opIds).size).toBe(opIds.length)
+    const values = trace.events.flatMap((e) =>
+      e.kind === 'invoke' && e.input.op === 'put' ? [e.input.value] : []
+    )
+    expect(new Set(values).size).toBe(values.length)
+  })
 })

@@ -2,7 +2,7 @@
 // leader hints, retries with the same seq, and tells ok / fail / unknown apart.
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RaftClient } from '../../../src/node/client'
+import { ClientConnections, RaftClient } from '../../../src/node/client'
 
 type Request = { id: number; client: string; seq: number; op: string }
 type Script = (req: Request, attempt: number) => object | null
@@ -21,10 +21,19 @@ function track(client: RaftClient): RaftClient {
   return client
 }
 
+interface FakeNode {
+  address: string
+  seen: Request[]
+  /** Connections accepted so far. */
+  connections: number
+}
+
 /** A fake node: answers each request with what `script` returns (null = never answer). */
-async function fakeNode(script: Script): Promise<{ address: string; seen: Request[] }> {
-  const seen: Request[] = []
+async function fakeNode(script: Script): Promise<FakeNode> {
+  const node: FakeNode = { address: '', seen: [], connections: 0 }
+  const seen = node.seen
   const server = net.createServer((socket) => {
+    node.connections++
     let partial = ''
     socket.setEncoding('utf8')
     socket.on('error', () => {})
@@ -42,7 +51,8 @@ async function fakeNode(script: Script): Promise<{ address: string; seen: Reques
   })
   servers.push(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`, seen }
+  node.address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`
+  return node
 }
 
 const ok = { ok: true, result: {}, index: 5 }
@@ -107,5 +117,62 @@ describe('RaftClient', () => {
   it('rejects addresses that are not host:port', () => {
     expect(() => new RaftClient({ addresses: ['localhost'] })).toThrow(/not host:port/)
     expect(() => new RaftClient({ addresses: [] })).toThrow(/no node addresses/)
+  })
+})
+
+describe('ClientConnections', () => {
+  const pools: ClientConnections[] = []
+  afterEach(() => {
+    for (const p of pools) p.close()
+    pools.length = 0
+  })
+  const pool = () => {
+    const p = new ClientConnections()
+    pools.push(p)
+    return p
+  }
+
+  it('carries many clients on one connection and gives each its own answer', async () => {
+    const node = await fakeNode((req) => ({
+      ok: true,
+      result: { value: req.client },
+      index: req.seq
+    }))
+    const connections = pool()
+    const many = Array.from({ length: 8 }, (_, i) =>
+      track(new RaftClient({ addresses: [node.address], clientId: `c${i}`, connections }))
+    )
+    const results = await Promise.all(many.map((c) => c.get('k')))
+    expect(results.map((r) => (r.status === 'ok' ? r.output : null))).toEqual(
+      many.map((c) => ({ value: c.clientId }))
+    )
+    expect(node.connections).toBe(1)
+  })
+
+  it('closing one client abandons only its own request', async () => {
+    const node = await fakeNode((req) => (req.client === 'slow' ? null : ok))
+    const connections = pool()
+    const slow = track(new RaftClient({ addresses: [node.address], clientId: 'slow', connections }))
+    const fast = track(new RaftClient({ addresses: [node.address], clientId: 'fast', connections }))
+    const abandoned = slow.put('k', 'v')
+    await expect(fast.put('k', 'w')).resolves.toMatchObject({ status: 'ok' })
+    slow.close()
+    expect(await abandoned).toMatchObject({ status: 'unknown', error: /client closed/ })
+    // The shared connection stays up for the others.
+    await expect(fast.put('k', 'x')).resolves.toMatchObject({ status: 'ok' })
+    expect(node.connections).toBe(1)
+  })
+
+  it('closing the pool loses what is in flight on it', async () => {
+    const silent = await fakeNode(() => null)
+    const connections = pool()
+    const client = track(
+      new RaftClient({ addresses: [silent.address], connections, timeoutMs: 5000 })
+    )
+    const pending = client.put('k', 'v')
+    await new Promise((r) => setTimeout(r, 50))
+    connections.close()
+    client.close()
+    expect(await pending).toMatchObject({ status: 'unknown' })
   })
 })

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
-import { LineSplitter } from '../../../src/node/ndjson'
+import net from 'node:net'
+import { describe, expect, it, vi } from 'vitest'
+import { LineSplitter, coalesceWrites } from '../../../src/node/ndjson'
 
 function collect(max: number) {
   const lines: string[] = []
@@ -34,5 +35,36 @@ describe('LineSplitter', () => {
     splitter.push(Buffer.from('0123456789\n'))
     expect(lines).toEqual(['0123456789'])
     expect(oversized()).toBe(0)
+  })
+})
+
+describe('coalesceWrites', () => {
+  it('holds the frames written in this turn and sends them together at its end', async () => {
+    const server = net.createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
+    const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve))
+      const peer = await accepted
+      let received = ''
+      peer.setEncoding('utf8')
+      peer.on('data', (chunk: string) => (received += chunk))
+
+      coalesceWrites(socket)
+      socket.write('{"a":1}\n')
+      coalesceWrites(socket)
+      socket.write('{"b":2}\n')
+      // Nothing has left yet: both frames wait in the socket's buffer.
+      expect(socket.writableCorked).toBe(1)
+      expect(socket.writableLength).toBe(16)
+      await new Promise((resolve) => process.nextTick(resolve))
+      expect(socket.writableCorked).toBe(0)
+      await vi.waitFor(() => expect(received).toBe('{"a":1}\n{"b":2}\n'))
+      peer.destroy()
+    } finally {
+      socket.destroy()
+      server.close()
+    }
   })
 })

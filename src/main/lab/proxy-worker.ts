@@ -45,7 +45,9 @@ port.on('message', (m: ProxyToWorker) => {
       break
     case 'target':
       targets.set(m.node, m.port)
-      relays.targetChanged(m.node)
+      // Only a node that went down: one that (re)starts has dialled its peers already,
+      // before the lab read its "listening" line, and its old connections died with it.
+      if (m.port === null) relays.targetChanged(m.node)
       break
     case 'close':
       relays.close()

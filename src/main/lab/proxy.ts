@@ -145,7 +145,7 @@ export class FaultProxy {
     return this.update(() => ({ ...HEALTHY_LINK }))
   }
 
-  /** Node `node` now listens on `port` (null: it is down); connections through it are dropped. */
+  /** Node `node` now listens on `port`, or is down (null): then connections through it are dropped. */
   setTarget(node: string, port: number | null): void {
     this.post({ type: 'target', node, port })
   }

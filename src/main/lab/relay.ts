@@ -357,7 +357,7 @@ export class Relays {
     r.fault = fault
   }
 
-  /** A node died or restarted: drop connections through it so peers redial its new port. */
+  /** A node went down: drop the connections through it (and the frames held for it). */
   targetChanged(node: string): void {
     for (const r of this.relays.values()) if (r.to === node || r.from === node) r.reset()
   }

@@ -98,6 +98,22 @@ describe('fault proxy', () => {
     })
   })
 
+  it('keeps the connections a node made before the lab heard it listen; resets those of a node that went down', async () => {
+    const { proxy, received, send, sock } = await setup()
+    send(JSON.stringify({ type: 'Hello', from: 'n1', to: 'n2' }))
+    // A restarted node dials its peers as soon as it listens, before the lab reads its
+    // "listening" line and gives the proxy its port: those connections must survive.
+    proxy.setTarget('n1', 1)
+    // Fault changes are acknowledged in order, so the worker has taken the target by now.
+    await proxy.setLink('n2', 'n1', { loss: 0.5 })
+    send(hb(1))
+    expect(await until(() => received.length === 2, 5000)).toBe(true)
+    expect(sock.destroyed).toBe(false)
+    const closed = new Promise((resolve) => sock.once('close', resolve))
+    proxy.setTarget('n2', null)
+    await closed
+  })
+
   it('drops on a cut link and on loss, duplicates, and truncates entries', async () => {
     const { proxy, events, received, send } = await setup()
     send(JSON.stringify({ type: 'Hello', from: 'n1', to: 'n2' }))

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 
 export const ROOT = resolve(__dirname, '..', '..')
 export const CLI = join(ROOT, 'bin', 'raftlab.js')
@@ -122,4 +123,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(ARTIFACTS, `${name}.png`)
   await page.screenshot({ path, fullPage: true })
   return path
+}
+
+export interface ServedApp extends AppPage {
+  served: Served
+}
+
+/**
+ * `raftlab serve` with Chromium on its app, for the calling file's tests: started
+ * before them and stopped after them. Its fields are set once the tests run.
+ */
+export function servedApp(): ServedApp {
+  const app = {} as ServedApp
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    assertBuilt()
+    app.served = await startServe()
+    browser = await launchBrowser()
+    Object.assign(app, await openApp(browser, app.served.url))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app.served?.stop()
+  })
+  return app
 }

@@ -1,31 +1,16 @@
 // How many events per second the live view takes in: 5 real nodes under a 2,000 ops/s workload
 // in browser mode. Prints the figures (events/s delivered and shown, frame gaps); asserts only
 // that the view keeps up (its event count reaches what the server sent) and stays error-free.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { assertBuilt, launchBrowser, openApp, screenshot, startServe, type Served } from './harness'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { screenshot, servedApp } from './harness'
 
 const RATE = Number(process.env.RAFTLAB_E2E_RATE ?? 2000)
 const CLIENTS = 32
 const MEASURE_MS = 10_000
 const poll = { timeout: 30_000, interval: 200 }
 
-let served: Served | undefined
-let browser: Browser | undefined
-let page: Page
-let errors: string[]
-
-beforeAll(async () => {
-  assertBuilt()
-  served = await startServe()
-  browser = await launchBrowser()
-  ;({ page, errors } = await openApp(browser, served.url))
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.stop()
-})
+const app = servedApp()
 
 /** Record the gap between animation frames in the page: long gaps are a stuck UI. */
 async function recordFrameGaps(p: Page): Promise<void> {
@@ -43,7 +28,7 @@ async function recordFrameGaps(p: Page): Promise<void> {
 }
 
 const shownEvents = async (): Promise<number> =>
-  Number(((await page.getByTestId('event-count').textContent()) ?? '').replace(/[^0-9]/g, ''))
+  Number(((await app.page.getByTestId('event-count').textContent()) ?? '').replace(/[^0-9]/g, ''))
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -53,7 +38,7 @@ function percentile(values: number[], p: number): number {
 describe('live view under load', () => {
   it(`keeps up with 5 nodes under a ${RATE} ops/s workload`, async () => {
     let delivered = 0
-    page.on('websocket', (ws) =>
+    app.page.on('websocket', (ws) =>
       ws.on('framereceived', (frame) => {
         const text = String(frame.payload)
         if (!text.startsWith('{"type":"events"')) return
@@ -65,33 +50,38 @@ describe('live view under load', () => {
       })
     )
     // Reconnect so the counter above sees the socket from its first frame.
-    await page.reload()
-    await page.getByTestId('toolbar').waitFor()
-    await page.getByTestId('start-nodes').selectOption('5')
-    await page.getByTestId('start-button').click()
+    await app.page.reload()
+    await app.page.getByTestId('toolbar').waitFor()
+    await app.page.getByTestId('start-nodes').selectOption('5')
+    await app.page.getByTestId('start-button').click()
     await expect
-      .poll(() => page.getByTestId('cluster-ring').locator('[data-role="leader"]').count(), poll)
+      .poll(
+        () => app.page.getByTestId('cluster-ring').locator('[data-role="leader"]').count(),
+        poll
+      )
       .toBe(1)
-    await page.getByTestId('tab-client').click()
-    await page.getByTestId('workload-rate').fill(String(RATE))
-    await page.getByTestId('workload-clients').fill(String(CLIENTS))
-    await page.getByTestId('workload-start').click()
-    await page.getByTestId('workload-rate-now').waitFor()
-    await recordFrameGaps(page)
-    await page.waitForTimeout(2000)
+    await app.page.getByTestId('tab-client').click()
+    await app.page.getByTestId('workload-rate').fill(String(RATE))
+    await app.page.getByTestId('workload-clients').fill(String(CLIENTS))
+    await app.page.getByTestId('workload-start').click()
+    await app.page.getByTestId('workload-rate-now').waitFor()
+    await recordFrameGaps(app.page)
+    await app.page.waitForTimeout(2000)
 
     const t0 = Date.now()
     const [shown0, delivered0] = [await shownEvents(), delivered]
-    await page.waitForTimeout(MEASURE_MS)
+    await app.page.waitForTimeout(MEASURE_MS)
     const seconds = (Date.now() - t0) / 1000
     const [shown1, delivered1] = [await shownEvents(), delivered]
-    const opsNow = await page.getByTestId('workload-rate-now').textContent()
-    const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames)
+    const opsNow = await app.page.getByTestId('workload-rate-now').textContent()
+    const frames = await app.page.evaluate(
+      () => (window as unknown as { __frames: number[] }).__frames
+    )
     // A click while loaded: the tab switches (responsiveness, not timed).
-    await page.getByTestId('tab-charts').click()
-    await page.getByTestId('tab-client').click()
-    await screenshot(page, 'live-rate-under-load')
-    await page.getByTestId('workload-stop').click()
+    await app.page.getByTestId('tab-charts').click()
+    await app.page.getByTestId('tab-client').click()
+    await screenshot(app.page, 'live-rate-under-load')
+    await app.page.getByTestId('workload-stop').click()
 
     const figures = {
       workload: opsNow?.trim(),
@@ -109,6 +99,6 @@ describe('live view under load', () => {
     // The view keeps up: once the workload stops, it has shown every event it was sent.
     await expect.poll(async () => (await shownEvents()) >= delivered, poll).toBe(true)
     expect(figures.deliveredPerSec).toBeGreaterThan(0)
-    expect(errors, errors.join('\n')).toEqual([])
+    expect(app.errors, app.errors.join('\n')).toEqual([])
   })
 })

@@ -25,16 +25,16 @@ afterEach(async () => {
   removeTempDirs()
 })
 
+/** A 3-node experiment (unless `config` says otherwise) of the built node, in a fresh folder. */
+async function startExperiment(seed: number, config = defaultClusterConfig({ nodes: 3 })) {
+  dir = tempDir()
+  exp = await Experiment.start({ dir, config, seed, scenario: null, nodeEntry: NODE_ENTRY })
+  return exp
+}
+
 describe('experiment with real nodes', () => {
   it('elects a leader, serves clients, survives a leader crash, and records it all', async () => {
-    dir = tempDir()
-    exp = await Experiment.start({
-      dir,
-      config: defaultClusterConfig({ nodes: 3 }),
-      seed: 1,
-      scenario: null,
-      nodeEntry: NODE_ENTRY
-    })
+    exp = await startExperiment(1)
     expect(exp.nodes().map((n) => n.status)).toEqual(['running', 'running', 'running'])
     expect(await until(() => exp!.leader() !== null, 5000)).toBe(true)
     expect(await exp.clientOp({ op: 'put', key: 'a', value: '1' })).toMatchObject({ status: 'ok' })
@@ -69,14 +69,7 @@ describe('experiment with real nodes', () => {
   })
 
   it('reports an exit nobody asked for, and a wiped node comes back empty and catches up', async () => {
-    dir = tempDir()
-    exp = await Experiment.start({
-      dir,
-      config: defaultClusterConfig({ nodes: 3 }),
-      seed: 2,
-      scenario: null,
-      nodeEntry: NODE_ENTRY
-    })
+    exp = await startExperiment(2)
     expect(await until(() => exp!.leader() !== null, 5000)).toBe(true)
     for (let i = 0; i < 5; i++) {
       expect(await exp.clientOp({ op: 'put', key: `k${i}`, value: 'v' })).toMatchObject({
@@ -104,26 +97,16 @@ describe('experiment with real nodes', () => {
   })
 
   it('runs a node command in place of the built-in node (same arguments)', async () => {
-    dir = tempDir()
-    exp = await Experiment.start({
-      dir,
-      config: defaultClusterConfig({ nodes: 1, nodeCommand: [process.execPath, NODE_ENTRY] }),
-      seed: 3,
-      scenario: null
-    })
+    exp = await startExperiment(
+      3,
+      defaultClusterConfig({ nodes: 1, nodeCommand: [process.execPath, NODE_ENTRY] })
+    )
     expect(await until(() => exp!.leader()?.id === 'n1', 5000)).toBe(true)
     expect(await exp.clientOp({ op: 'put', key: 'a', value: '1' })).toMatchObject({ status: 'ok' })
   })
 
   it('a workload started again goes on where it stopped: every write is applied once and answered', async () => {
-    dir = tempDir()
-    exp = await Experiment.start({
-      dir,
-      config: defaultClusterConfig({ nodes: 3 }),
-      seed: 4,
-      scenario: null,
-      nodeEntry: NODE_ENTRY
-    })
+    exp = await startExperiment(4)
     expect(await until(() => exp!.leader() !== null, 5000)).toBe(true)
     const workload = {
       clients: 2,

@@ -1,6 +1,7 @@
 // One running experiment: recorder + fault proxy + supervisor + clients, with
 // the operations the UI, the CLI and the scenario runner perform on it.
 import { mkdirSync } from 'node:fs'
+import { ClientConnections } from '../../node/client'
 import type { ClusterConfig } from '../../shared/config'
 import type { KvInput } from '../../shared/history'
 import type { NetworkCommand, NodeAction, NodeView, WorkloadConfig } from '../../shared/lab-api'
@@ -10,7 +11,6 @@ import type { TraceEvent, UnstampedEvent } from '../../shared/trace'
 import { FaultProxy, proxyWorkerEntry } from './proxy'
 import { Recorder } from './recorder'
 import { Supervisor, defaultNodeEntry, nodeIds } from './supervisor'
-import { ClientConnections } from '../../node/client'
 import { LabClient, Workload, type ClientHostOptions, type OpOutcome } from './workload'
 
 /** How often nodes are asked for a `status` event. */

@@ -291,22 +291,19 @@ class Raft implements RaftCore {
 
   /** §9.6: ask for pre-votes for term currentTerm+1 without changing currentTerm. */
   private becomePreCandidate(): void {
-    this.role = 'precandidate'
-    this.leader = null
-    this.stepRole = this.stepCandidate
-    this.tickRole = this.tickElection
-    this.votes = new Map([[this.id, true]])
-    this.resetElectionTimer()
-    this.emitRole()
-    if (this.tallyVotes()) return
-    this.requestVotes(true)
+    this.canvass('precandidate')
   }
 
   /** §5.2: increment currentTerm, vote for self, reset the election timer, send RequestVote RPCs. */
   private becomeCandidate(): void {
     this.currentTerm++
     this.votedFor = this.id
-    this.role = 'candidate'
+    this.canvass('candidate')
+  }
+
+  /** A pre-vote or a real election: count our own vote, restart the timer, ask the others. */
+  private canvass(role: 'precandidate' | 'candidate'): void {
+    this.role = role
     this.leader = null
     this.stepRole = this.stepCandidate
     this.tickRole = this.tickElection
@@ -314,7 +311,7 @@ class Raft implements RaftCore {
     this.resetElectionTimer()
     this.emitRole()
     if (this.tallyVotes()) return
-    this.requestVotes(false)
+    this.requestVotes(role === 'precandidate')
   }
 
   /** §5.2: a candidate that wins a majority becomes leader and starts sending heartbeats. */

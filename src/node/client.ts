@@ -41,6 +41,11 @@ const DEFAULT_ATTEMPT_TIMEOUT_MS = 2500
  * probably running): short, as a new leader is found only by asking the nodes in turn.
  */
 const NO_LEADER_BACKOFF_MS = 20
+/**
+ * A retry is not sent with less time than this left: its answer could hardly be
+ * back in time, and a write sent but not answered turns the outcome unknown.
+ */
+const MIN_RETRY_MS = 20
 
 type Outcome =
   { kind: 'response'; response: ClientResponse } | { kind: 'lost'; sent: boolean; error: string }
@@ -237,9 +242,9 @@ export class RaftClient {
     let maybeApplied = false
     let lastError = 'no attempt made'
     let address = this.addresses[this.leaderGuess % this.addresses.length]!
-    while (!this.closed) {
+    for (let attempt = 0; !this.closed; attempt++) {
       const left = deadline - Date.now()
-      if (left <= 0) break
+      if (left <= 0 || (attempt > 0 && left < MIN_RETRY_MS)) break
       const connection = this.connections.get(address)
       const { id, outcome: pending } = connection.request(
         frame,

@@ -4,7 +4,14 @@
 import type { KvInput } from './history'
 import type { Rng } from './raft/types'
 import type { NetworkCommand } from './lab-api'
-import type { ScenarioStep, Selector } from './scenario'
+import {
+  RANGE_EXPECTATIONS,
+  stepAction,
+  type RangeExpectation,
+  type ScenarioExpect,
+  type ScenarioStep,
+  type Selector
+} from './scenario'
 import type { LinkFault } from './trace'
 
 export type ClientInput = Exclude<KvInput, { op: 'append' }>
@@ -183,4 +190,35 @@ export function disruptsLeader(
     return group.length <= clusterSize / 2
   }
   return false
+}
+
+/** A step as progress lines show it: its action and, unless that is `true`, its argument. */
+export function describeStep(step: ScenarioStep): string {
+  const action = stepAction(step)
+  const arg = step[action]
+  return arg === true ? action : `${action} ${JSON.stringify(arg)}`
+}
+
+/**
+ * The nodes of each expect range that begins at step `index`, named as that step
+ * runs (e.g. the leader at that moment): every node when the range names none,
+ * no node when its selector cannot be resolved.
+ */
+export function rangeNodesAt(
+  expect: ScenarioExpect,
+  index: number,
+  resolve: Resolve,
+  all: string[]
+): Partial<Record<RangeExpectation, string[]>> {
+  const out: Partial<Record<RangeExpectation, string[]>> = {}
+  for (const k of RANGE_EXPECTATIONS) {
+    const range = expect[k]
+    if (!range || range.steps[0] !== index) continue
+    try {
+      out[k] = range.nodes ? resolve(range.nodes) : all
+    } catch {
+      out[k] = []
+    }
+  }
+  return out
 }

@@ -217,6 +217,10 @@ export const expectSchema = z
   .strict()
 export type ScenarioExpect = z.output<typeof expectSchema>
 
+/** The expectations about a range of steps (and the nodes they name). */
+export const RANGE_EXPECTATIONS = ['no-commit-during', 'available', 'unavailable'] as const
+export type RangeExpectation = (typeof RANGE_EXPECTATIONS)[number]
+
 const clusterSchema = z
   .object({
     nodes: z.number().int().min(1).max(9).optional(),
@@ -499,7 +503,7 @@ export function parseScenario(text: string): ScenarioParse {
       }
     }
   })
-  for (const k of ['no-commit-during', 'available', 'unavailable'] as const) {
+  for (const k of RANGE_EXPECTATIONS) {
     const range = s.expect[k]
     if (range && range.steps[1] > s.steps.length) {
       errors.push({

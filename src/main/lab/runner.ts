@@ -13,6 +13,8 @@ import {
 import {
   disruptsLeader,
   planStep,
+  describeStep,
+  rangeNodesAt,
   resolveSelector,
   type ClientInput
 } from '../../shared/scenario-plan'
@@ -31,12 +33,6 @@ export interface RunnerHooks {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-function describe(step: ScenarioStep): string {
-  const action = stepAction(step)
-  const arg = step[action]
-  return arg === true ? action : `${action} ${JSON.stringify(arg)}`
-}
 
 export class ScenarioRunner {
   private readonly labels = new Map<string, string[]>()
@@ -107,7 +103,7 @@ export class ScenarioRunner {
       const record: StepRecord = {
         index,
         action: stepAction(step),
-        text: describe(step),
+        text: describeStep(step),
         t: null,
         ok: false,
         message: '',
@@ -156,7 +152,10 @@ export class ScenarioRunner {
         record.message = (err as Error).message
       }
       if (step.label) this.labels.set(step.label, record.nodes)
-      this.resolveRanges(index, result)
+      Object.assign(
+        result.rangeNodes,
+        rangeNodesAt(scenario.expect, index, (sel) => this.resolve(sel), exp.supervisor.ids())
+      )
       this.lastLeaderTerm = Math.max(
         this.lastLeaderTerm,
         record.leaderTerm,
@@ -219,19 +218,5 @@ export class ScenarioRunner {
         ? `ok ${JSON.stringify(out.output ?? {})}`
         : `${out.status}: ${out.error ?? ''}`
     return node ? [node] : []
-  }
-
-  /** Expect ranges name their nodes when their first step runs (e.g. the leader at that moment). */
-  private resolveRanges(index: number, result: RunResult): void {
-    for (const k of ['no-commit-during', 'available', 'unavailable'] as const) {
-      const range = this.scenario.expect[k]
-      if (range && range.steps[0] === index) {
-        try {
-          result.rangeNodes[k] = range.nodes ? this.resolve(range.nodes) : this.exp.supervisor.ids()
-        } catch {
-          result.rangeNodes[k] = []
-        }
-      }
-    }
   }
 }

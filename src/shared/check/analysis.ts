@@ -7,7 +7,7 @@ import { checkLinearizability, type LinearizabilityResult } from './linearizabil
 import { historyFromTrace } from './history-formats'
 import type { CheckReport, PropertyResult } from '../lab-api'
 import type { History } from '../history'
-import type { ScenarioExpect, StepAction } from '../scenario'
+import type { RangeExpectation, ScenarioExpect, StepAction } from '../scenario'
 import type { TraceEvent, TraceEventOf } from '../trace'
 
 /** Budget for the linearizability search of one trace. */
@@ -35,7 +35,7 @@ export interface StepRecord {
 export interface RunResult {
   steps: StepRecord[]
   /** Nodes each expect range is about, resolved when its first step ran. */
-  rangeNodes: Partial<Record<'no-commit-during' | 'available' | 'unavailable', string[]>>
+  rangeNodes: Partial<Record<RangeExpectation, string[]>>
   /** When the run began (every node listening): scenario times count from here. */
   startT: number
   endT: number

@@ -19,7 +19,14 @@ import {
   type ScenarioStep,
   type Selector
 } from '../scenario'
-import { disruptsLeader, planStep, resolveSelector, type ClientInput } from '../scenario-plan'
+import {
+  describeStep,
+  disruptsLeader,
+  planStep,
+  rangeNodesAt,
+  resolveSelector,
+  type ClientInput
+} from '../scenario-plan'
 import type { TraceEvent } from '../trace'
 import { labWorkload } from './clients'
 import type { SimNodeState, Simulator } from './simulator'
@@ -49,12 +56,6 @@ export function simScenarioProblems(scenario: Scenario): string[] {
   return scenario.cluster.nodeCommand === null
     ? []
     : ['cluster.node-command: the simulator runs the built-in Raft core only']
-}
-
-function describe(step: ScenarioStep): string {
-  const action = stepAction(step)
-  const arg = step[action]
-  return arg === true ? action : `${action} ${JSON.stringify(arg)}`
 }
 
 export class SimScenarioRun {
@@ -119,7 +120,7 @@ export class SimScenarioRun {
     const record: StepRecord = {
       index: this.next,
       action: stepAction(step),
-      text: describe(step),
+      text: describeStep(step),
       t: null,
       ok: false,
       message: '',
@@ -185,7 +186,12 @@ export class SimScenarioRun {
   /** Book-keeping after a step's action, as the lab's runner does, then the next step. */
   private stepDone(step: ScenarioStep, record: StepRecord): void {
     if (step.label) this.labels.set(step.label, record.nodes)
-    this.resolveRanges(record.index)
+    Object.assign(
+      this.result.rangeNodes,
+      rangeNodesAt(this.scenario.expect, record.index, (sel) => this.resolve(sel), [
+        ...this.sim.nodeIds
+      ])
+    )
     this.lastLeaderTerm = Math.max(
       this.lastLeaderTerm,
       record.leaderTerm,
@@ -344,21 +350,5 @@ export class SimScenarioRun {
     this.waitingOp = { opId: opId as number, record }
     record.nodes = node ? [node] : []
     return 'pending'
-  }
-
-  /** Expect ranges name their nodes when their first step runs (e.g. the leader at that moment). */
-  private resolveRanges(index: number): void {
-    for (const k of ['no-commit-during', 'available', 'unavailable'] as const) {
-      const range = this.scenario.expect[k]
-      if (range && range.steps[0] === index) {
-        try {
-          this.result.rangeNodes[k] = range.nodes
-            ? this.resolve(range.nodes)
-            : [...this.sim.nodeIds]
-        } catch {
-          this.result.rangeNodes[k] = []
-        }
-      }
-    }
   }
 }

@@ -2,15 +2,22 @@
 // runner, partitions, links and operations decided here.
 import { describe, expect, it } from 'vitest'
 import { parseScenario, type Selector } from '../../../src/shared/scenario'
-import { disruptsLeader, planStep } from '../../../src/shared/scenario-plan'
+import {
+  describeStep,
+  disruptsLeader,
+  planStep,
+  rangeNodesAt
+} from '../../../src/shared/scenario-plan'
 
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5']
 
-function steps(yaml: string) {
-  const r = parseScenario(`name: t\nduration: 10s\nsteps:\n${yaml}`)
+function scenario(yaml: string, expect = '') {
+  const r = parseScenario(`name: t\nduration: 10s\nsteps:\n${yaml}${expect}`)
   if (!r.ok) throw new Error(JSON.stringify(r.errors))
-  return r.scenario.steps
+  return r.scenario
 }
+
+const steps = (yaml: string) => scenario(yaml).steps
 
 /** Node ids stand for themselves; `leader` is n1; `follower` the first free one that is not. */
 function resolve(sel: Selector, among: string[] = NODES): string[] {
@@ -100,5 +107,33 @@ describe('disruptsLeader', () => {
       false
     )
     expect(disruptsLeader({ action: 'restart-all', nodes: [] }, 'n3', [], 5)).toBe(true)
+  })
+})
+
+describe('describeStep', () => {
+  it('names the action, with its argument unless that is true', () => {
+    const [crash, heal] = steps('  - crash: leader\n  - heal: true\n')
+    expect(describeStep(crash!)).toBe('crash "leader"')
+    expect(describeStep(heal!)).toBe('heal')
+  })
+})
+
+describe('rangeNodesAt', () => {
+  const s = scenario(
+    '  - crash: leader\n  - wait: 1s\n  - heal: true\n',
+    'expect:\n  unavailable: { steps: [1, 2], nodes: leader }\n  available: [3, 3]\n  no-commit-during: { steps: [1, 1], nodes: n9 }\n'
+  )
+  const failing = (sel: Selector, among?: string[]) => {
+    if (sel === 'n9') throw new Error('no node n9')
+    return resolve(sel, among)
+  }
+
+  it('names the nodes of the ranges that begin at the step, every node when none are given', () => {
+    expect(rangeNodesAt(s.expect, 1, failing, NODES)).toEqual({
+      unavailable: ['n1'],
+      'no-commit-during': []
+    })
+    expect(rangeNodesAt(s.expect, 2, failing, NODES)).toEqual({})
+    expect(rangeNodesAt(s.expect, 3, failing, NODES)).toEqual({ available: NODES })
   })
 })

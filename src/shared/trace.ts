@@ -4,7 +4,7 @@
 // scenario runner and the simulator all write these shapes; the UI, the checkers
 // and export all read them. Documented in docs/trace-format.md.
 import { z } from 'zod'
-import { clusterConfigSchema } from './config'
+import { clusterConfigSchema, type ClusterConfig } from './config'
 
 export const TRACE_SCHEMA = 'raftlab-trace'
 export const TRACE_VERSION = 1
@@ -255,3 +255,24 @@ export const traceHeaderSchema = z.object({
   h: z.string().optional()
 })
 export type TraceHeader = z.infer<typeof traceHeaderSchema>
+
+/** The header of a simulated run's trace. */
+export function simTraceHeader(
+  config: ClusterConfig,
+  seed: number | null,
+  scenario: string | null,
+  versions: Record<string, string> = {}
+): TraceHeader {
+  return {
+    kind: 'header',
+    schema: TRACE_SCHEMA,
+    version: TRACE_VERSION,
+    // Virtual time has no wall-clock start (docs/trace-format.md).
+    started: new Date(0).toISOString(),
+    source: 'sim',
+    config,
+    seed,
+    scenario,
+    versions
+  }
+}

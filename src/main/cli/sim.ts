@@ -10,7 +10,7 @@ import {
   type FaultKind,
   type RunResult
 } from '../../shared/sim'
-import { TRACE_SCHEMA, TRACE_VERSION, type TraceHeader } from '../../shared/trace'
+import { simTraceHeader } from '../../shared/trace'
 import type { PropertyResult } from '../../shared/lab-api'
 import {
   EXIT,
@@ -133,17 +133,7 @@ function round(n: number): number {
 
 function writeTrace(file: string, settings: SimSettings, seed: number): number {
   const result = runOne(settings, seed, true)
-  const header: TraceHeader = {
-    kind: 'header',
-    schema: TRACE_SCHEMA,
-    version: TRACE_VERSION,
-    started: new Date(0).toISOString(),
-    source: 'sim',
-    config: result.config,
-    seed,
-    scenario: null,
-    versions: { node: process.versions.node }
-  }
+  const header = simTraceHeader(result.config, seed, null, { node: process.versions.node })
   const lines = [JSON.stringify(header), ...result.events.map((e) => JSON.stringify(e))]
   try {
     writeFileSync(file, lines.join('\n') + '\n')

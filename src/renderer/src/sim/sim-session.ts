@@ -34,7 +34,7 @@ import {
 
 type ClientOpResult = LabResults['clientOp']
 import type { TraceEvent, TraceHeader } from '@shared/trace'
-import { TRACE_SCHEMA, TRACE_VERSION } from '@shared/trace'
+import { simTraceHeader } from '@shared/trace'
 import { openableHeader, parseTraceText } from '@shared/trace-text'
 
 /** A simulated run never ends by itself: a day of virtual time. */
@@ -473,18 +473,7 @@ export class SimSession {
   }
 
   private header(): TraceHeader {
-    return {
-      kind: 'header',
-      schema: TRACE_SCHEMA,
-      version: TRACE_VERSION,
-      // Virtual time has no wall-clock start (docs/trace-format.md).
-      started: new Date(0).toISOString(),
-      source: 'sim',
-      config: this.config ?? defaultClusterConfig(),
-      seed: this.seed,
-      scenario: this.scenarioName,
-      versions: {}
-    }
+    return simTraceHeader(this.config ?? defaultClusterConfig(), this.seed, this.scenarioName)
   }
 
   status(): LabResults['getStatus'] {

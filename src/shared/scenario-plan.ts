@@ -13,6 +13,7 @@ import {
   type Selector
 } from './scenario'
 import type { LinkFault } from './trace'
+import type { StepRecord } from './check/analysis'
 
 export type ClientInput = Exclude<KvInput, { op: 'append' }>
 export type NodeStepAction = 'crash' | 'restart' | 'pause' | 'resume' | 'stop' | 'wipe' | 'timeout'
@@ -197,6 +198,21 @@ export function describeStep(step: ScenarioStep): string {
   const action = stepAction(step)
   const arg = step[action]
   return arg === true ? action : `${action} ${JSON.stringify(arg)}`
+}
+
+/** A step's record before it runs, as the progress list shows it while it waits. */
+export function pendingStepRecord(step: ScenarioStep, index: number): StepRecord {
+  return {
+    index,
+    action: stepAction(step),
+    text: describeStep(step),
+    t: null,
+    ok: false,
+    message: '',
+    nodes: [],
+    disruptsLeader: false,
+    leaderTerm: 0
+  }
 }
 
 /**

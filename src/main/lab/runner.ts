@@ -4,7 +4,6 @@
 // (./expectations), so a run and a later `raftlab check` agree.
 import type { NodeView } from '../../shared/lab-api'
 import {
-  stepAction,
   type Condition,
   type Scenario,
   type ScenarioStep,
@@ -13,7 +12,7 @@ import {
 import {
   disruptsLeader,
   planStep,
-  describeStep,
+  pendingStepRecord,
   rangeNodesAt,
   resolveSelector,
   type ClientInput
@@ -100,17 +99,7 @@ export class ScenarioRunner {
     if (scenario.workload) exp.startWorkload(scenario.workload)
     for (const [i, step] of scenario.steps.entries()) {
       const index = i + 1
-      const record: StepRecord = {
-        index,
-        action: stepAction(step),
-        text: describeStep(step),
-        t: null,
-        ok: false,
-        message: '',
-        nodes: [],
-        disruptsLeader: false,
-        leaderTerm: 0
-      }
+      const record = pendingStepRecord(step, index)
       result.steps.push(record)
       if (step.at !== undefined && !(await this.waitUntil(t0 + step.at))) {
         result.stopped = true

@@ -12,16 +12,10 @@ import {
 } from '../check/analysis'
 import type { Rng } from '../raft/types'
 import { seededRng } from '../rng'
+import { type Condition, type Scenario, type ScenarioStep, type Selector } from '../scenario'
 import {
-  stepAction,
-  type Condition,
-  type Scenario,
-  type ScenarioStep,
-  type Selector
-} from '../scenario'
-import {
-  describeStep,
   disruptsLeader,
+  pendingStepRecord,
   planStep,
   rangeNodesAt,
   resolveSelector,
@@ -117,17 +111,7 @@ export class SimScenarioRun {
       return
     }
     this.next++
-    const record: StepRecord = {
-      index: this.next,
-      action: stepAction(step),
-      text: describeStep(step),
-      t: null,
-      ok: false,
-      message: '',
-      nodes: [],
-      disruptsLeader: false,
-      leaderTerm: 0
-    }
+    const record = pendingStepRecord(step, this.next)
     this.result.steps.push(record)
     const at = step.at !== undefined ? this.t0 + step.at : this.sim.now
     this.sim.schedule(at, () => this.whenReady(step, record, null))

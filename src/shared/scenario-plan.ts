@@ -3,7 +3,7 @@
 // A runner resolves selectors its own way and then only carries the plan out.
 import type { KvInput } from './history'
 import type { Rng } from './raft/types'
-import type { NetworkCommand } from './lab-api'
+import { NODE_ACTIONS, type NetworkCommand, type NodeAction } from './lab-api'
 import {
   RANGE_EXPECTATIONS,
   stepAction,
@@ -16,10 +16,9 @@ import type { LinkFault } from './trace'
 import type { StepRecord } from './check/analysis'
 
 export type ClientInput = Exclude<KvInput, { op: 'append' }>
-export type NodeStepAction = 'crash' | 'restart' | 'pause' | 'resume' | 'stop' | 'wipe' | 'timeout'
 
 export type StepPlan =
-  | { kind: 'nodes'; action: NodeStepAction; nodes: string[] }
+  | { kind: 'nodes'; action: NodeAction; nodes: string[] }
   | { kind: 'restart-all' }
   /** `groups`: the partition in force afterwards, when the step sets one (heal: none). */
   | { kind: 'network'; commands: NetworkCommand[]; nodes: string[]; groups?: string[][] }
@@ -30,14 +29,12 @@ export type StepPlan =
 /** Resolves a selector to node ids, among `among` (default: every node). */
 export type Resolve = (sel: Selector, among?: string[]) => string[]
 
-const NODE_STEPS = ['crash', 'restart', 'pause', 'resume', 'stop', 'wipe', 'timeout'] as const
-
 export function planStep(
   step: ScenarioStep,
   nodeIds: readonly string[],
   resolve: Resolve
 ): StepPlan {
-  for (const action of NODE_STEPS) {
+  for (const action of NODE_ACTIONS) {
     const sel = step[action]
     if (sel !== undefined) return { kind: 'nodes', action, nodes: resolve(sel) }
   }

@@ -8,7 +8,7 @@ import {
   teachingBugSchema,
   type ClusterConfig
 } from './config'
-import type { WorkloadConfig } from './lab-api'
+import { NODE_ACTIONS, type WorkloadConfig } from './lab-api'
 
 /** Scenario files larger than this are refused before parsing. */
 export const MAX_SCENARIO_BYTES = 1_000_000
@@ -90,13 +90,8 @@ const via = {
 }
 
 export const STEP_ACTIONS = [
-  'crash',
-  'restart',
-  'pause',
-  'resume',
-  'stop',
-  'wipe',
-  'timeout',
+  // A step can do to a node whatever the lab's buttons do.
+  ...NODE_ACTIONS,
   'restart-all',
   'partition',
   'isolate',

@@ -8,7 +8,7 @@ import {
   SimNetwork,
   Simulator
 } from '../../../src/shared/sim'
-import { defaultClusterConfig } from '../../../src/shared/config'
+import { defaultClusterConfig, type ClusterConfig } from '../../../src/shared/config'
 import { seededRng } from '../../../src/shared/rng'
 import { HEALTHY_LINK, traceEventSchema, type TraceEvent } from '../../../src/shared/trace'
 
@@ -16,6 +16,14 @@ const ALL = FAULT_KINDS
 
 function events(seed: number, durationMs = 2000): TraceEvent[] {
   return runSimulation({ seed, durationMs, faults: ALL, record: true }).events
+}
+
+/** A simulation with no injected faults, and the log of every event it emits. */
+function faultFreeSim(seed: number, durationMs: number, config: ClusterConfig) {
+  const sim = new Simulator({ seed, durationMs, faults: [], config })
+  const log: TraceEvent[] = []
+  sim.onEvent((e) => log.push(e))
+  return { sim, log }
 }
 
 describe('Simulator determinism', { timeout: 120_000 }, () => {
@@ -140,14 +148,7 @@ describe('Simulator behaviour', { timeout: 120_000 }, () => {
   })
 
   it('a paused node neither ticks nor receives until resumed, then gets what queued', () => {
-    const sim = new Simulator({
-      seed: 9,
-      durationMs: 3000,
-      faults: [],
-      config: defaultClusterConfig()
-    })
-    const log: TraceEvent[] = []
-    sim.onEvent((e) => log.push(e))
+    const { sim, log } = faultFreeSim(9, 3000, defaultClusterConfig())
     sim.runUntil(1000)
     const follower = sim.nodeStates().find((n) => n.core?.role === 'follower')?.id ?? 'none'
     sim.perform({ action: 'pause', node: follower })
@@ -173,14 +174,7 @@ describe('Simulator behaviour', { timeout: 120_000 }, () => {
   })
 
   it('a crashed node drops what arrives and comes back from disk on restart', () => {
-    const sim = new Simulator({
-      seed: 2,
-      durationMs: 3000,
-      faults: [],
-      config: defaultClusterConfig({ nodes: 3 })
-    })
-    const log: TraceEvent[] = []
-    sim.onEvent((e) => log.push(e))
+    const { sim, log } = faultFreeSim(2, 3000, defaultClusterConfig({ nodes: 3 }))
     sim.runUntil(1000)
     sim.perform({ action: 'crash', node: 'n3' })
     expect(sim.nodeStates()[2]).toMatchObject({ id: 'n3', status: 'crashed', core: null })
@@ -200,14 +194,7 @@ describe('Simulator behaviour', { timeout: 120_000 }, () => {
 
   it('a stopped node keeps what it wrote, synced or not; a crashed one loses what was not synced', () => {
     // no-fsync: no write is ever synced, so a crash loses the whole log.
-    const sim = new Simulator({
-      seed: 5,
-      durationMs: 3000,
-      faults: [],
-      config: defaultClusterConfig({ nodes: 5, bug: 'no-fsync' })
-    })
-    const log: TraceEvent[] = []
-    sim.onEvent((e) => log.push(e))
+    const { sim, log } = faultFreeSim(5, 3000, defaultClusterConfig({ nodes: 5, bug: 'no-fsync' }))
     sim.runUntil(1000)
     const [stopped, crashed] = sim
       .nodeStates()
@@ -253,14 +240,7 @@ describe('Simulator behaviour', { timeout: 120_000 }, () => {
   })
 
   it('wipes a node as the lab does: crashed if it was up, then its disk emptied; it comes back blank and catches up', () => {
-    const sim = new Simulator({
-      seed: 6,
-      durationMs: 4000,
-      faults: [],
-      config: defaultClusterConfig({ nodes: 3 })
-    })
-    const log: TraceEvent[] = []
-    sim.onEvent((e) => log.push(e))
+    const { sim, log } = faultFreeSim(6, 4000, defaultClusterConfig({ nodes: 3 }))
     sim.runUntil(1000)
     const follower = sim.nodeStates().find((n) => n.core?.role === 'follower')!
     expect(follower.lastIndex).toBeGreaterThan(0)
